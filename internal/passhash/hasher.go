@@ -1,0 +1,245 @@
+package passhash
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// MaxPasswordBytes is the longest password, in bytes of UTF-8, that a
+// [Hasher] will hash or verify. The account policy allows 256 code points,
+// at most 1024 bytes; the larger limit leaves room for normalisation while
+// keeping a megabyte "password" from reaching the hash function.
+const MaxPasswordBytes = 4096
+
+// The OWASP minimum for argon2id (SEC-P1). New refuses anything weaker, so a
+// misconfiguration cannot quietly lower the cost of an offline attack.
+const (
+	minMemory  = 19 * 1024
+	minTime    = 2
+	minThreads = 1
+)
+
+// maxMemory (2 GiB, in KiB) is the memory parameter of RFC 9106's first
+// recommended setting, the largest the RFC suggests. Verify refuses
+// stored hashes that ask for more, so a corrupt or planted row cannot make
+// one verification allocate terabytes.
+const maxMemory = 2 * 1024 * 1024
+
+// saltLen and keyLen are the sizes, in bytes, of the salt and hash in new
+// encodings; RFC 9106 recommends 16 and 32.
+const (
+	saltLen = 16
+	keyLen  = 32
+)
+
+// bcryptMaxBytes is the most of a password bcrypt ever reads.
+const bcryptMaxBytes = 72
+
+// ErrPasswordTooLong is returned, before any hashing, for a password longer
+// than [MaxPasswordBytes].
+var ErrPasswordTooLong = fmt.Errorf("passhash: password longer than %d bytes", MaxPasswordBytes)
+
+// ErrMalformedHash is wrapped by the error Verify returns when the encoded
+// hash is neither a valid argon2id PHC string nor a valid bcrypt hash. The
+// wrapping error names what is wrong but never quotes the hash.
+var ErrMalformedHash = errors.New("passhash: malformed encoded hash")
+
+// ErrWeakParams is returned by [New] for parameters below the OWASP minimum
+// for argon2id: 19 MiB of memory, 2 passes, 1 thread.
+var ErrWeakParams = errors.New("passhash: argon2id parameters below the OWASP minimum (m=19456 KiB, t=2, p=1)")
+
+// Params are the argon2id cost parameters.
+type Params struct {
+	// Memory is the memory cost in KiB; each hash allocates all of it.
+	Memory uint32
+	// Time is the number of passes over the memory.
+	Time uint32
+	// Threads is the degree of parallelism.
+	Threads uint8
+}
+
+// DefaultParams is the OWASP minimum for argon2id (SEC-P1), which costs
+// tens of milliseconds on a server core: the most a login can afford when
+// many arrive at once.
+var DefaultParams = Params{Memory: minMemory, Time: minTime, Threads: minThreads}
+
+// weakerThan reports whether p is below current in any parameter.
+func (p Params) weakerThan(current Params) bool {
+	return p.Memory < current.Memory || p.Time < current.Time || p.Threads < current.Threads
+}
+
+// Hasher hashes and verifies passwords with bounded concurrency. It is safe
+// for concurrent use.
+type Hasher struct {
+	params Params
+	// slots holds one token per hash in progress; its capacity is the bound.
+	slots chan struct{}
+	// dummy is an argon2id encoding with the current parameters whose hash
+	// bytes are random, so no password matches it.
+	dummy string
+	// derive runs argon2id. Tests replace it to count and hold runs.
+	derive func(password, salt []byte, p Params, keyLen uint32) []byte
+}
+
+// New returns a Hasher that makes argon2id hashes with params and lets at
+// most maxConcurrent hashes run at once; the rest wait for a slot.
+//
+// A maxConcurrent of 0 means runtime.GOMAXPROCS(0): argon2id is CPU-bound,
+// so running more at once than there are cores adds memory (maxConcurrent
+// times params.Memory) and latency but no throughput.
+//
+// New returns [ErrWeakParams] for parameters below the OWASP minimum and an
+// error for a negative maxConcurrent or a memory cost above 2 GiB.
+func New(params Params, maxConcurrent int) (*Hasher, error) {
+	if params.Memory < minMemory || params.Time < minTime || params.Threads < minThreads {
+		return nil, ErrWeakParams
+	}
+	if params.Memory > maxMemory {
+		return nil, fmt.Errorf("passhash: memory cost %d KiB above the %d KiB ceiling", params.Memory, maxMemory)
+	}
+	if maxConcurrent < 0 {
+		return nil, fmt.Errorf("passhash: maxConcurrent %d is negative", maxConcurrent)
+	}
+	if maxConcurrent == 0 {
+		maxConcurrent = runtime.GOMAXPROCS(0)
+	}
+	return &Hasher{
+		params: params,
+		slots:  make(chan struct{}, maxConcurrent),
+		dummy:  encodeArgon2id(argon2Hash{params: params, salt: randomBytes(saltLen), key: randomBytes(keyLen)}),
+		derive: func(password, salt []byte, p Params, keyLen uint32) []byte {
+			return argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, keyLen)
+		},
+	}, nil
+}
+
+// Hash returns the argon2id PHC encoding of password with a fresh random
+// salt. The caller normalises the password (NFC) first.
+//
+// Hash returns [ErrPasswordTooLong] without hashing for a password longer
+// than [MaxPasswordBytes], and ctx.Err() if ctx ends while it waits for a
+// slot.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if len(password) > MaxPasswordBytes {
+		return "", ErrPasswordTooLong
+	}
+	hash := argon2Hash{params: h.params, salt: randomBytes(saltLen)}
+	err := h.withSlot(ctx, func() {
+		hash.key = h.derive([]byte(password), hash.salt, h.params, keyLen)
+	})
+	if err != nil {
+		return "", err
+	}
+	return encodeArgon2id(hash), nil
+}
+
+// Verify reports whether password matches encoded, an argon2id PHC string
+// with any parameters or a bcrypt hash ($2a$, $2b$ or $2y$). The comparison
+// takes constant time.
+//
+// When ok is true, needsRehash reports that encoded is bcrypt or uses
+// argon2id parameters, salt or hash length below the Hasher's current ones:
+// the caller should then store Hash(password) in its place. When ok is
+// false, needsRehash is false.
+//
+// bcrypt only ever read the first 72 bytes of a password, so for a bcrypt
+// hash only those bytes are compared. Refusing longer passwords instead would
+// lock out every user whose legacy system truncated silently; the rehash
+// after their first login stores the whole password, ending the truncation.
+//
+// Verify returns an error wrapping [ErrMalformedHash] for an encoding it
+// cannot read, [ErrPasswordTooLong] for a password longer than
+// [MaxPasswordBytes], and ctx.Err() if ctx ends while it waits for a slot.
+func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, needsRehash bool, err error) {
+	if len(password) > MaxPasswordBytes {
+		return false, false, ErrPasswordTooLong
+	}
+	if isBcrypt(encoded) {
+		return h.verifyBcrypt(ctx, encoded, password)
+	}
+	stored, err := parseArgon2id(encoded)
+	if err != nil {
+		return false, false, err
+	}
+	var key []byte
+	err = h.withSlot(ctx, func() {
+		key = h.derive([]byte(password), stored.salt, stored.params, uint32(len(stored.key)))
+	})
+	if err != nil {
+		return false, false, err
+	}
+	if subtle.ConstantTimeCompare(key, stored.key) != 1 {
+		return false, false, nil
+	}
+	weak := stored.params.weakerThan(h.params) || len(stored.salt) < saltLen || len(stored.key) < keyLen
+	return true, weak, nil
+}
+
+// VerifyDummy does the work of a Verify against a hash made with the current
+// parameters, which no password matches. A login for an unknown account calls
+// it so that it costs as much as a wrong password for a real one (SEC-E1).
+//
+// It returns the errors Verify would for the same ctx and password, so the
+// caller can treat both paths alike.
+func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
+	_, _, err := h.Verify(ctx, h.dummy, password)
+	return err
+}
+
+func (h *Hasher) verifyBcrypt(ctx context.Context, encoded, password string) (ok, needsRehash bool, err error) {
+	// Parsing the cost checks the prefix, cost and length, so most malformed
+	// hashes are reported without taking a slot.
+	if _, err := bcrypt.Cost([]byte(encoded)); err != nil {
+		return false, false, malformed("invalid bcrypt hash")
+	}
+	pw := []byte(password)
+	if len(pw) > bcryptMaxBytes {
+		pw = pw[:bcryptMaxBytes]
+	}
+	var cmpErr error
+	err = h.withSlot(ctx, func() {
+		cmpErr = bcrypt.CompareHashAndPassword([]byte(encoded), pw)
+	})
+	switch {
+	case err != nil:
+		return false, false, err
+	case cmpErr == nil:
+		return true, true, nil
+	case errors.Is(cmpErr, bcrypt.ErrMismatchedHashAndPassword):
+		return false, false, nil
+	default:
+		return false, false, malformed("invalid bcrypt hash")
+	}
+}
+
+// withSlot runs work once a slot is free, or returns ctx.Err() if ctx ends
+// first. A request already cancelled gets no slot even if one is free: its
+// client has gone, and the hash would be wasted work.
+func (h *Hasher) withSlot(ctx context.Context, work func()) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case h.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-h.slots }()
+	work()
+	return nil
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	// crypto/rand.Read never returns an error; it aborts the program if the
+	// system's random source fails.
+	rand.Read(b)
+	return b
+}
