@@ -1,0 +1,38 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// AuditEntry is a row of the audit table.
+type AuditEntry struct {
+	ID        int64         `db:"id"`
+	At        time.Time     `db:"at"`
+	Event     string        `db:"event"`
+	Outcome   string        `db:"outcome"`
+	UserID    sql.NullInt64 `db:"user_id"`
+	ActorID   sql.NullInt64 `db:"actor_id"`
+	IP        string        `db:"ip"`
+	UserAgent string        `db:"user_agent"`
+	Detail    string        `db:"detail"`
+}
+
+// InsertAudit appends an entry to the audit table.
+func (s *Store) InsertAudit(ctx context.Context, e AuditEntry) error {
+	_, err := s.db.ExecContext(ctx, s.q(`
+		INSERT INTO {audit} (at, event, outcome, user_id, actor_id, ip, user_agent, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`),
+		e.At, e.Event, e.Outcome, e.UserID, e.ActorID, e.IP, e.UserAgent, e.Detail)
+	return err
+}
+
+// AuditForUser returns the newest entries about a user, newest first.
+func (s *Store) AuditForUser(ctx context.Context, userID int64, limit int) ([]AuditEntry, error) {
+	entries := []AuditEntry{}
+	err := s.db.SelectContext(ctx, &entries, s.q(`
+		SELECT id, at, event, outcome, user_id, actor_id, ip, user_agent, detail
+		FROM {audit} WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2`), userID, limit)
+	return entries, err
+}

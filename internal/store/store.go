@@ -1,0 +1,303 @@
+// Package store holds every SQL statement authkit runs. Values always travel
+// as parameters; only table names, built from a validated prefix, are
+// spliced into the text.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+var (
+	// ErrNotFound is returned when the row asked for does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrDuplicateEmail is returned when an email address is already used
+	// by another account (compared case-insensitively).
+	ErrDuplicateEmail = errors.New("store: duplicate email")
+)
+
+// Tables holds the prefixed table names.
+type Tables struct {
+	Users, Sessions, UserSessions, EmailTokens, Audit string
+}
+
+// Store runs authkit's queries on one database.
+type Store struct {
+	db    *sqlx.DB
+	t     Tables
+	names *strings.Replacer
+}
+
+// New returns a Store for tables whose names start with prefix. The prefix
+// must already be validated (sqlschema.ValidPrefix).
+func New(db *sqlx.DB, prefix string) *Store {
+	t := Tables{
+		Users:        prefix + "users",
+		Sessions:     prefix + "sessions",
+		UserSessions: prefix + "user_sessions",
+		EmailTokens:  prefix + "email_tokens",
+		Audit:        prefix + "audit",
+	}
+	return &Store{db: db, t: t, names: strings.NewReplacer(
+		"{users}", t.Users,
+		"{sessions}", t.Sessions,
+		"{user_sessions}", t.UserSessions,
+		"{email_tokens}", t.EmailTokens,
+		"{audit}", t.Audit,
+	)}
+}
+
+// Tables returns the table names the store uses.
+func (s *Store) Tables() Tables { return s.t }
+
+// q splices the table names into a query: {users} becomes the users table.
+func (s *Store) q(query string) string { return s.names.Replace(query) }
+
+// CheckSchema returns an error when the users table is missing, so that a
+// forgotten schema is reported at start-up rather than at the first login.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	var name sql.NullString
+	if err := s.db.QueryRowContext(ctx, "SELECT to_regclass($1)::text", s.t.Users).Scan(&name); err != nil {
+		return err
+	}
+	if !name.Valid {
+		return fmt.Errorf("table %s does not exist: %w", s.t.Users, ErrNotFound)
+	}
+	return nil
+}
+
+// User is a row of the users table.
+type User struct {
+	ID           int64          `db:"id"`
+	Email        string         `db:"email"`
+	PasswordHash string         `db:"password_hash"`
+	Verified     bool           `db:"verified"`
+	Status       int16          `db:"status"`
+	Roles        pq.StringArray `db:"roles"`
+	Epoch        int64          `db:"session_epoch"`
+	Resettable   bool           `db:"resettable"`
+	RegisteredAt time.Time      `db:"registered_at"`
+	LastLoginAt  sql.NullTime   `db:"last_login_at"`
+}
+
+const userColumns = "id, email, password_hash, verified, status, roles, session_epoch, resettable, registered_at, last_login_at"
+
+func isUniqueViolation(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505"
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// CreateUser inserts a user and returns its id, or ErrDuplicateEmail. The
+// unique index on lower(email) decides races between concurrent
+// registrations, so exactly one of them wins.
+func (s *Store) CreateUser(ctx context.Context, email, passwordHash string, verified bool, roles []string, now time.Time) (int64, error) {
+	if roles == nil {
+		roles = []string{}
+	}
+	var id int64
+	err := s.db.QueryRowContext(ctx, s.q(
+		`INSERT INTO {users} (email, password_hash, verified, roles, registered_at)
+		 VALUES ($1, $2, $3, $4, $5) RETURNING id`),
+		email, passwordHash, verified, pq.StringArray(roles), now).Scan(&id)
+	if isUniqueViolation(err) {
+		return 0, ErrDuplicateEmail
+	}
+	return id, err
+}
+
+// UserByEmail finds a user by email, case-insensitively.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	var u User
+	err := s.db.GetContext(ctx, &u, s.q(`SELECT `+userColumns+` FROM {users} WHERE lower(email) = lower($1)`), email)
+	return u, notFound(err)
+}
+
+// UserByID finds a user by id.
+func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
+	var u User
+	err := s.db.GetContext(ctx, &u, s.q(`SELECT `+userColumns+` FROM {users} WHERE id = $1`), id)
+	return u, notFound(err)
+}
+
+// SessionUser is the part of a user that a session caches.
+type SessionUser struct {
+	Email    string         `db:"email"`
+	Verified bool           `db:"verified"`
+	Status   int16          `db:"status"`
+	Roles    pq.StringArray `db:"roles"`
+	Epoch    int64          `db:"session_epoch"`
+}
+
+// SessionUser reads what a session caches of a user: one indexed lookup,
+// run at most once per resync interval per session.
+func (s *Store) SessionUser(ctx context.Context, id int64) (SessionUser, error) {
+	var u SessionUser
+	err := s.db.GetContext(ctx, &u, s.q(`SELECT email, verified, status, roles, session_epoch FROM {users} WHERE id = $1`), id)
+	return u, notFound(err)
+}
+
+// ListUsers returns up to limit users with an id greater than afterID, in
+// id order (keyset paging).
+func (s *Store) ListUsers(ctx context.Context, afterID int64, limit int) ([]User, error) {
+	users := []User{}
+	err := s.db.SelectContext(ctx, &users, s.q(`SELECT `+userColumns+` FROM {users} WHERE id > $1 ORDER BY id LIMIT $2`), afterID, limit)
+	return users, err
+}
+
+func (s *Store) execOne(ctx context.Context, query string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, s.q(query), args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// SetPasswordHash replaces a user's password hash.
+func (s *Store) SetPasswordHash(ctx context.Context, id int64, hash string) error {
+	return s.execOne(ctx, `UPDATE {users} SET password_hash = $2 WHERE id = $1`, id, hash)
+}
+
+// MarkVerified marks a user's email address as confirmed.
+func (s *Store) MarkVerified(ctx context.Context, id int64) error {
+	return s.execOne(ctx, `UPDATE {users} SET verified = TRUE WHERE id = $1`, id)
+}
+
+// SetStatus sets a user's status. When revoke is set, the user's sessions
+// are dropped from the index and the session epoch is bumped in the same
+// statement; the dropped session keys are returned so the caller can
+// delete them from the session store.
+func (s *Store) SetStatus(ctx context.Context, id int64, status int16, revoke bool) ([]string, error) {
+	_, keys, err := s.dropSessions(ctx, `
+		WITH doomed AS (DELETE FROM {user_sessions} WHERE $3 AND user_id = $1 RETURNING token),
+		     u AS (UPDATE {users} SET status = $2,
+		               session_epoch = session_epoch + CASE WHEN $3 THEN 1 ELSE 0 END
+		           WHERE id = $1 RETURNING session_epoch)
+		SELECT (SELECT session_epoch FROM u), array(SELECT token FROM doomed)`, id, status, revoke)
+	return keys, err
+}
+
+// DeleteUser deletes a user and, by cascade, every row that belongs to
+// them. It returns the keys of the user's sessions, for the caller to
+// delete from the session store.
+func (s *Store) DeleteUser(ctx context.Context, id int64) ([]string, error) {
+	_, keys, err := s.dropSessions(ctx, `
+		WITH doomed AS (DELETE FROM {user_sessions} WHERE user_id = $1 RETURNING token),
+		     u AS (DELETE FROM {users} WHERE id = $1 RETURNING session_epoch)
+		SELECT (SELECT session_epoch FROM u), array(SELECT token FROM doomed)`, id)
+	return keys, err
+}
+
+// RevokeSessions drops every session of the user except the one stored
+// under keepKey ("" keeps none) from the index and bumps the user's
+// session epoch, which also kills sessions that a request in flight writes
+// back afterwards. It returns the new epoch and the dropped keys, which
+// the caller deletes from the session store.
+func (s *Store) RevokeSessions(ctx context.Context, userID int64, keepKey string) (int64, []string, error) {
+	return s.dropSessions(ctx, `
+		WITH doomed AS (DELETE FROM {user_sessions} WHERE user_id = $1 AND token <> $2 RETURNING token),
+		     u AS (UPDATE {users} SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch)
+		SELECT (SELECT session_epoch FROM u), array(SELECT token FROM doomed)`, userID, keepKey)
+}
+
+// dropSessions runs a statement that returns a user's session epoch (NULL
+// when the user does not exist) and an array of dropped session keys.
+func (s *Store) dropSessions(ctx context.Context, query string, args ...any) (int64, []string, error) {
+	var epoch sql.NullInt64
+	var keys pq.StringArray
+	err := s.db.QueryRowContext(ctx, s.q(query), args...).Scan(&epoch, &keys)
+	if err == nil && !epoch.Valid {
+		err = ErrNotFound
+	}
+	return epoch.Int64, keys, err
+}
+
+// SessionKeys returns the keys of the user's indexed sessions.
+func (s *Store) SessionKeys(ctx context.Context, userID int64) ([]string, error) {
+	keys := []string{}
+	err := s.db.SelectContext(ctx, &keys, s.q(`SELECT token FROM {user_sessions} WHERE user_id = $1`), userID)
+	return keys, err
+}
+
+// UpdateRoles replaces a user's roles with change(current roles), under a
+// row lock so concurrent changes do not lose each other, and returns the
+// new roles.
+func (s *Store) UpdateRoles(ctx context.Context, id int64, change func([]string) []string) ([]string, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var roles pq.StringArray
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT roles FROM {users} WHERE id = $1 FOR UPDATE`), id).Scan(&roles); err != nil {
+		return nil, notFound(err)
+	}
+	roles = change(roles)
+	if roles == nil {
+		roles = pq.StringArray{}
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE {users} SET roles = $2 WHERE id = $1`), id, roles); err != nil {
+		return nil, err
+	}
+	return roles, tx.Commit()
+}
+
+// DeviceSession describes a session to record in the per-user index.
+type DeviceSession struct {
+	UserID    int64
+	Key       string // the session store's key for the session
+	Replaces  string // the key of the session it replaces, if any
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	IP        string
+	UserAgent string
+}
+
+// RecordLogin indexes a new session under its user, forgets the session it
+// replaces and this user's expired entries, and stamps the last login, in
+// one round trip.
+func (s *Store) RecordLogin(ctx context.Context, d DeviceSession) error {
+	_, err := s.db.ExecContext(ctx, s.q(`
+		WITH ins AS (
+		    INSERT INTO {user_sessions} (token, user_id, created_at, expires_at, ip, user_agent)
+		    VALUES ($2, $1, $3, $4, $5, $6)
+		    ON CONFLICT (token) DO UPDATE SET user_id = EXCLUDED.user_id, created_at = EXCLUDED.created_at,
+		        expires_at = EXCLUDED.expires_at, ip = EXCLUDED.ip, user_agent = EXCLUDED.user_agent),
+		     old AS (DELETE FROM {user_sessions} WHERE user_id = $1 AND (token = $7 OR expires_at < $3))
+		UPDATE {users} SET last_login_at = $3 WHERE id = $1`),
+		d.UserID, d.Key, d.CreatedAt, d.ExpiresAt, d.IP, d.UserAgent, d.Replaces)
+	return err
+}
+
+// ForgetSession removes one session from the per-user index.
+func (s *Store) ForgetSession(ctx context.Context, key string) error {
+	_, err := s.db.ExecContext(ctx, s.q(`DELETE FROM {user_sessions} WHERE token = $1`), key)
+	return err
+}
+
+// CountSessions returns how many indexed sessions a user has.
+func (s *Store) CountSessions(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM {user_sessions} WHERE user_id = $1`), userID).Scan(&n)
+	return n, err
+}

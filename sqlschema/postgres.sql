@@ -1,0 +1,77 @@
+-- authkit schema for PostgreSQL.
+--
+-- Apply it to your database with
+--     psql "$DATABASE_URL" -f sqlschema/postgres.sql
+-- or from Go with sqlschema.Apply. Every statement is idempotent, so running
+-- the file again (for example after upgrading authkit) only adds what is
+-- missing. Table and index names start with the default prefix "authkit_";
+-- sqlschema.Apply substitutes Config.TablePrefix for it.
+
+-- Users. The email is unique case-insensitively; session_epoch is bumped to
+-- revoke every session of the user at once (logout everywhere, bans,
+-- password changes), including sessions that are in flight.
+CREATE TABLE IF NOT EXISTS authkit_users (
+    id             BIGSERIAL PRIMARY KEY,
+    email          TEXT        NOT NULL,
+    password_hash  TEXT        NOT NULL,
+    verified       BOOLEAN     NOT NULL DEFAULT FALSE,
+    status         SMALLINT    NOT NULL DEFAULT 0 CHECK (status BETWEEN 0 AND 5),
+    roles          TEXT[]      NOT NULL DEFAULT '{}',
+    session_epoch  BIGINT      NOT NULL DEFAULT 0,
+    resettable     BOOLEAN     NOT NULL DEFAULT TRUE,
+    registered_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    last_login_at  TIMESTAMPTZ
+);
+CREATE UNIQUE INDEX IF NOT EXISTS authkit_users_email_key ON authkit_users (lower(email));
+
+-- Sessions, in the layout of github.com/alexedwards/scs/postgresstore.
+CREATE TABLE IF NOT EXISTS authkit_sessions (
+    token  TEXT PRIMARY KEY,
+    data   BYTEA       NOT NULL,
+    expiry TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS authkit_sessions_expiry_idx ON authkit_sessions (expiry);
+
+-- The live sessions of each user, so that one user's sessions can be found
+-- and deleted without reading every session. token is the key the session
+-- store uses (a SHA-256 of the cookie value).
+CREATE TABLE IF NOT EXISTS authkit_user_sessions (
+    token      TEXT PRIMARY KEY,
+    user_id    BIGINT      NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    ip         TEXT        NOT NULL DEFAULT '',
+    user_agent TEXT        NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS authkit_user_sessions_user_idx ON authkit_user_sessions (user_id);
+CREATE INDEX IF NOT EXISTS authkit_user_sessions_expires_idx ON authkit_user_sessions (expires_at);
+
+-- Split tokens mailed to users (email confirmation, password reset, email
+-- change). Only a SHA-256 of the secret half is stored.
+CREATE TABLE IF NOT EXISTS authkit_email_tokens (
+    selector       TEXT PRIMARY KEY,
+    validator_hash BYTEA       NOT NULL,
+    user_id        BIGINT      NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    purpose        TEXT        NOT NULL,
+    email          TEXT        NOT NULL,
+    created_at     TIMESTAMPTZ NOT NULL,
+    expires_at     TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS authkit_email_tokens_user_idx ON authkit_email_tokens (user_id, purpose);
+CREATE INDEX IF NOT EXISTS authkit_email_tokens_expires_idx ON authkit_email_tokens (expires_at);
+
+-- The audit log of authentication events. user_id has no foreign key so the
+-- history of a deleted account survives it.
+CREATE TABLE IF NOT EXISTS authkit_audit (
+    id         BIGSERIAL PRIMARY KEY,
+    at         TIMESTAMPTZ NOT NULL,
+    event      TEXT        NOT NULL,
+    outcome    TEXT        NOT NULL,
+    user_id    BIGINT,
+    actor_id   BIGINT,
+    ip         TEXT        NOT NULL DEFAULT '',
+    user_agent TEXT        NOT NULL DEFAULT '',
+    detail     TEXT        NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS authkit_audit_at_idx ON authkit_audit (at);
+CREATE INDEX IF NOT EXISTS authkit_audit_user_idx ON authkit_audit (user_id, at);
