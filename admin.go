@@ -1,0 +1,207 @@
+package authkit
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/authkit/authkit/internal/store"
+)
+
+// Admin performs operations on users without a request, for back offices,
+// scripts and support tools. Get it from [Kit.Admin]. Its actions are
+// audited with no actor; it does no authorisation of its own, so guard the
+// pages that call it (for example with a role check).
+type Admin struct {
+	kit *Kit
+}
+
+// Admin returns the Kit's Admin API.
+func (k *Kit) Admin() *Admin { return &Admin{kit: k} }
+
+// User is an account as the Admin API shows it.
+type User struct {
+	ID           int64
+	Email        string
+	Verified     bool
+	Status       Status
+	Roles        []string
+	Resettable   bool
+	RegisteredAt time.Time
+	LastLoginAt  time.Time // zero if the user never logged in
+}
+
+func publicUser(u store.User) User {
+	return User{
+		ID: u.ID, Email: u.Email, Verified: u.Verified, Status: Status(u.Status),
+		Roles: []string(u.Roles), Resettable: u.Resettable,
+		RegisteredAt: u.RegisteredAt, LastLoginAt: u.LastLoginAt.Time,
+	}
+}
+
+func userResult(u store.User, err error) (User, error) {
+	if errors.Is(err, store.ErrNotFound) {
+		return User{}, ErrUserNotFound
+	}
+	if err != nil {
+		return User{}, unavailable("load user", err)
+	}
+	return publicUser(u), nil
+}
+
+// User returns the user with this id, or [ErrUserNotFound].
+func (ad *Admin) User(ctx context.Context, id int64) (User, error) {
+	return userResult(ad.kit.store.UserByID(ctx, id))
+}
+
+// UserByEmail returns the user with this email, compared
+// case-insensitively, or [ErrUserNotFound].
+func (ad *Admin) UserByEmail(ctx context.Context, email string) (User, error) {
+	email, err := normalizeEmail(email)
+	if err != nil {
+		return User{}, err
+	}
+	return userResult(ad.kit.store.UserByEmail(ctx, email))
+}
+
+// Users returns up to limit users (at most 1000) whose id is greater than
+// afterID, in id order. Pass 0 for the first page and the last id seen for
+// the next.
+func (ad *Admin) Users(ctx context.Context, afterID int64, limit int) ([]User, error) {
+	limit = min(max(limit, 1), 1000)
+	rows, err := ad.kit.store.ListUsers(ctx, afterID, limit)
+	if err != nil {
+		return nil, unavailable("list users", err)
+	}
+	users := make([]User, len(rows))
+	for i, u := range rows {
+		users[i] = publicUser(u)
+	}
+	return users, nil
+}
+
+// CreateUser creates an account with the given password (checked against
+// the password policy) and returns its id. A verified account can log in
+// at once; an unverified one is sent a confirmation link first.
+func (ad *Admin) CreateUser(ctx context.Context, email, password string, verified bool) (int64, error) {
+	k := ad.kit
+	email, err := normalizeEmail(email)
+	if err != nil {
+		return 0, err
+	}
+	password, err = k.cfg.PasswordPolicy.check(ctx, password)
+	if err != nil {
+		return 0, err
+	}
+	hash, err := k.hasher.Hash(ctx, password)
+	if err != nil {
+		return 0, k.hashError(err)
+	}
+	verified = verified || k.cfg.DisableEmailVerification
+	id, err := k.createUser(ctx, email, hash, verified, nil)
+	if err != nil {
+		return 0, err
+	}
+	k.audit(ctx, nil, auditEvent{event: eventUserCreated, outcome: outcomeOK, userID: id})
+	if verified {
+		return id, nil
+	}
+	msg, err := k.confirmationMessage(ctx, id, email)
+	if err != nil {
+		return id, err
+	}
+	return id, k.sendMail(ctx, msg)
+}
+
+// DeleteUser deletes an account and ends its sessions everywhere; every
+// row that belongs to the user goes with it.
+func (ad *Admin) DeleteUser(ctx context.Context, id int64) error {
+	k := ad.kit
+	keys, err := k.store.DeleteUser(ctx, id)
+	if err != nil {
+		return notFoundOr(err, "delete user")
+	}
+	if err := k.deleteSessions(ctx, keys); err != nil {
+		return err
+	}
+	k.audit(ctx, nil, auditEvent{event: eventUserDeleted, outcome: outcomeOK, userID: id})
+	return nil
+}
+
+// SetStatus changes an account's status. Any status but [StatusNormal]
+// ends the user's sessions on every device at once.
+func (ad *Admin) SetStatus(ctx context.Context, id int64, status Status) error {
+	if !status.Valid() {
+		return ErrInvalidStatus
+	}
+	k := ad.kit
+	keys, err := k.store.SetStatus(ctx, id, int16(status), status != StatusNormal)
+	if err != nil {
+		return notFoundOr(err, "set status")
+	}
+	if err := k.deleteSessions(ctx, keys); err != nil {
+		return err
+	}
+	k.audit(ctx, nil, auditEvent{event: eventStatusChange, outcome: outcomeOK, userID: id, detail: status.String()})
+	return nil
+}
+
+// ForceLogout ends every session of the user on every device.
+func (ad *Admin) ForceLogout(ctx context.Context, id int64) error {
+	k := ad.kit
+	if _, err := k.revokeSessions(ctx, id, ""); err != nil {
+		return err
+	}
+	k.audit(ctx, nil, auditEvent{event: eventForceLogout, outcome: outcomeOK, userID: id})
+	return nil
+}
+
+var roleName = regexp.MustCompile(`^[!-~]{1,64}$`)
+
+// AddRole gives the user a role. Sessions of the user see the change on
+// their next request. Adding a role the user has is not an error.
+func (ad *Admin) AddRole(ctx context.Context, id int64, role string) error {
+	return ad.changeRoles(ctx, id, role, func(roles []string) []string {
+		if slices.Contains(roles, role) {
+			return roles
+		}
+		return append(roles, role)
+	})
+}
+
+// RemoveRole takes a role from the user. Sessions of the user see the
+// change on their next request. Removing a role the user lacks is not an
+// error.
+func (ad *Admin) RemoveRole(ctx context.Context, id int64, role string) error {
+	return ad.changeRoles(ctx, id, role, func(roles []string) []string {
+		return slices.DeleteFunc(roles, func(r string) bool { return r == role })
+	})
+}
+
+func (ad *Admin) changeRoles(ctx context.Context, id int64, role string, change func([]string) []string) error {
+	if !roleName.MatchString(role) {
+		return ErrInvalidRole
+	}
+	k := ad.kit
+	roles, err := k.store.UpdateRoles(ctx, id, change)
+	if err != nil {
+		return notFoundOr(err, "update roles")
+	}
+	if err := k.refreshSessions(ctx, id); err != nil {
+		return err
+	}
+	k.audit(ctx, nil, auditEvent{event: eventRoleChange, outcome: outcomeOK, userID: id, detail: joinRoles(roles)})
+	return nil
+}
+
+func notFoundOr(err error, op string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrUserNotFound
+	}
+	return unavailable(op, err)
+}
+
+func joinRoles(roles []string) string { return strings.Join(roles, ",") }

@@ -1,0 +1,92 @@
+package authkit
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/authkit/authkit/internal/store"
+)
+
+// Audit event names, as written to the audit table and the log.
+const (
+	eventRegister             = "register"
+	eventConfirmEmail         = "confirm_email"
+	eventLogin                = "login"
+	eventLogout               = "logout"
+	eventLogoutEverywhere     = "logout_everywhere"
+	eventLogoutEverywhereElse = "logout_everywhere_else"
+	eventStatusChange         = "status_change"
+	eventRoleChange           = "role_change"
+	eventUserCreated          = "user_created"
+	eventUserDeleted          = "user_deleted"
+	eventForceLogout          = "force_logout"
+)
+
+// Outcomes of audit events.
+const (
+	outcomeOK     = "ok"
+	outcomeFailed = "failed"
+)
+
+// auditEvent is one authentication event. It never holds a password, code
+// or token: detail is a short fixed reason or a non-secret value.
+type auditEvent struct {
+	event, outcome string
+	userID         int64
+	actorID        int64 // who did it, when not the user (an admin)
+	detail         string
+}
+
+// audit writes e to the log and to the audit table. A failed insert is
+// logged and does not fail the action that is being audited.
+func (k *Kit) audit(ctx context.Context, r *requestInfo, e auditEvent) {
+	entry := store.AuditEntry{
+		At:      k.now(),
+		Event:   e.event,
+		Outcome: e.outcome,
+		UserID:  sql.NullInt64{Int64: e.userID, Valid: e.userID != 0},
+		ActorID: sql.NullInt64{Int64: e.actorID, Valid: e.actorID != 0},
+		Detail:  e.detail,
+	}
+	if r != nil {
+		entry.IP, entry.UserAgent = r.ip, r.userAgent
+	}
+	level := slog.LevelInfo
+	if e.outcome != outcomeOK {
+		level = slog.LevelWarn
+	}
+	k.log.LogAttrs(ctx, level, "authkit: "+e.event,
+		slog.String("outcome", e.outcome),
+		slog.Int64("user_id", e.userID),
+		slog.Int64("actor_id", e.actorID),
+		slog.String("ip", entry.IP),
+		slog.String("detail", e.detail))
+	if err := k.store.InsertAudit(context.WithoutCancel(ctx), entry); err != nil {
+		k.log.ErrorContext(ctx, "authkit: writing audit entry failed", "event", e.event, "error", err)
+	}
+}
+
+// requestInfo is what the audit log keeps about the request behind an event.
+type requestInfo struct {
+	ip, userAgent string
+}
+
+func (a *Auth) info() *requestInfo {
+	return &requestInfo{ip: a.clientIP(), userAgent: cleanText(a.r.UserAgent(), 512)}
+}
+
+func (a *Auth) audit(e auditEvent) { a.kit.audit(a.ctx(), a.info(), e) }
+
+// cleanText makes client-supplied text (a User-Agent header) safe to store:
+// valid UTF-8, no NUL bytes (PostgreSQL refuses both), at most max bytes.
+func cleanText(s string, max int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+	for len(s) > max {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
+}

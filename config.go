@@ -1,0 +1,321 @@
+package authkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/alexedwards/scs/postgresstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/authkit/authkit/internal/passhash"
+	"github.com/authkit/authkit/internal/store"
+	"github.com/authkit/authkit/sqlschema"
+)
+
+// Config configures a [Kit]. Only DB is required (and Mailer, unless email
+// verification is switched off); every other field has a default, stated
+// in its comment, that suits a production deployment.
+type Config struct {
+	// DB is the application's PostgreSQL database. authkit's tables must
+	// exist in it: apply sqlschema/postgres.sql with psql, or call
+	// sqlschema.Apply. Required.
+	DB *sqlx.DB
+
+	// Sessions is the scs session manager authkit keeps its state in. The
+	// default is built for you: a PostgreSQL store on DB (table
+	// TablePrefix+"sessions"), Lifetime SessionLifetime, hashed tokens in
+	// the store, and a cookie named "__Host-authkit_session" that is
+	// HttpOnly, SameSite=Lax, Secure and Path=/. Pass your own only to
+	// share one manager with the rest of your app; then its cookie must be
+	// Secure unless AllowInsecureCookies is set, and its IdleTimeout
+	// should be zero (authkit enforces IdleTimeout itself without writing
+	// to the database on every request).
+	Sessions *scs.SessionManager
+
+	// TablePrefix starts the name of every table authkit uses. It must be
+	// a plain lower-case SQL identifier. The default is "authkit_".
+	TablePrefix string
+
+	// SessionLifetime is the absolute lifetime of a session: after it the
+	// user must log in again however active they were. The default is 12
+	// hours.
+	SessionLifetime time.Duration
+
+	// IdleTimeout ends a session that has seen no request for this long.
+	// Activity is recorded at most every ResyncInterval (or a quarter of
+	// IdleTimeout, if shorter), so a session may end up to that much
+	// earlier than a strict timer would end it. The default is 1 hour.
+	IdleTimeout time.Duration
+
+	// ResyncInterval is how often a session re-reads its user's status,
+	// roles, email and revocation counter from the database. Changes made
+	// through authkit reach every session at once; a change made directly
+	// in SQL takes effect within this interval. Between resyncs a
+	// logged-in request costs no query beyond loading the session. The
+	// default is 5 minutes.
+	ResyncInterval time.Duration
+
+	// ConfirmationExpiry is how long an email confirmation link stays
+	// valid. The default is 24 hours.
+	ConfirmationExpiry time.Duration
+
+	// DisableEmailVerification lets users log in without confirming their
+	// address, and Register sends no confirmation mail. The default,
+	// false, requires a confirmed address before the first login.
+	DisableEmailVerification bool
+
+	// PasswordPolicy decides which new passwords are accepted. The zero
+	// value is the default policy: 8 to 256 characters, no composition
+	// rules, not on the shipped list of common passwords.
+	PasswordPolicy PasswordPolicy
+
+	// MaxConcurrentHashes bounds how many password hashes run at once, so
+	// a flood of logins queues instead of exhausting memory (each argon2id
+	// hash uses 19 MiB). The default, 0, means runtime.GOMAXPROCS(0):
+	// hashing is CPU-bound, so more at once adds memory but no throughput.
+	MaxConcurrentHashes int
+
+	// Mailer sends the emails authkit writes (confirmations, and later
+	// password resets and notices). Required unless
+	// DisableEmailVerification is set. See [DevMailer] for development and
+	// [SMTPMailer] for production.
+	Mailer Mailer
+
+	// BaseURL is the public address of the application, used to build the
+	// links in emails, for example "https://example.com". The default is
+	// "http://localhost:8080", which only suits development.
+	BaseURL string
+
+	// ConfirmEmailPath is the path, under BaseURL, of the page that calls
+	// ConfirmEmail with the "token" query parameter. The default is
+	// "/confirm-email".
+	ConfirmEmailPath string
+
+	// EncryptionKey, when set, encrypts two-factor secrets at rest. It
+	// must be exactly 32 random bytes; keep it out of the database. The
+	// default, nil, stores the secrets unencrypted.
+	EncryptionKey []byte
+
+	// LoginURL, when set, makes RequireLogin redirect anonymous GET and
+	// HEAD requests there (with the original path in the "next" query
+	// parameter) instead of answering 401.
+	LoginURL string
+
+	// AllowInsecureCookies drops the Secure flag and the "__Host-" prefix
+	// from authkit's cookies so that a browser sends them over plain
+	// http://localhost during development. Never set it in production:
+	// the session cookie would travel in clear. The default is false.
+	AllowInsecureCookies bool
+
+	// Logger receives authkit's audit events and errors. No password,
+	// code or token is ever logged. The default is slog.Default().
+	Logger *slog.Logger
+
+	// ErrorHandler answers a request that the middleware cannot serve
+	// because the database failed. The default logs the error and
+	// answers 503 Service Unavailable.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+
+	// Now returns the current time. Tests move it to check expiry; the
+	// default is time.Now.
+	Now func() time.Time
+}
+
+// Kit is authkit configured for one application. Make one with [New] at
+// start-up and share it; it is safe for concurrent use.
+type Kit struct {
+	cfg       Config
+	store     *store.Store
+	sessions  *scs.SessionManager
+	hasher    passwordHasher
+	log       *slog.Logger
+	now       func() time.Time
+	syncEvery time.Duration
+
+	stopStore func()
+	mailWG    sync.WaitGroup
+}
+
+// passwordHasher is what authkit needs from internal/passhash; tests wrap
+// it to count the work done.
+type passwordHasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+	Verify(ctx context.Context, encoded, password string) (ok, needsRehash bool, err error)
+	VerifyDummy(ctx context.Context, password string) error
+}
+
+func configError(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...)
+}
+
+// New checks cfg, fills in its defaults and returns a Kit. It fails with
+// an error wrapping [ErrInvalidConfig] for a bad Config, and when authkit's
+// tables are missing from the database.
+func New(cfg Config) (*Kit, error) {
+	if cfg.DB == nil {
+		return nil, configError("Config.DB is required")
+	}
+	setDefaults(&cfg)
+	if err := validate(&cfg); err != nil {
+		return nil, err
+	}
+	hasher, err := passhash.New(passhash.DefaultParams, cfg.MaxConcurrentHashes)
+	if err != nil {
+		return nil, configError("%v", err)
+	}
+	k := &Kit{
+		cfg:    cfg,
+		store:  store.New(cfg.DB, cfg.TablePrefix),
+		hasher: hasher,
+		log:    cfg.Logger,
+		now:    cfg.Now,
+	}
+	k.syncEvery = min(cfg.ResyncInterval, cfg.IdleTimeout/4)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := k.store.CheckSchema(ctx); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, configError("%v: apply sqlschema/postgres.sql (psql -f) or call sqlschema.Apply first", err)
+		}
+		return nil, unavailable("check schema", err)
+	}
+	k.sessions = cfg.Sessions
+	if k.sessions == nil {
+		k.sessions = k.defaultSessions()
+	}
+	return k, nil
+}
+
+func setDefaults(cfg *Config) {
+	if cfg.TablePrefix == "" {
+		cfg.TablePrefix = sqlschema.DefaultPrefix
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&cfg.SessionLifetime, 12*time.Hour)
+	def(&cfg.IdleTimeout, time.Hour)
+	def(&cfg.ResyncInterval, 5*time.Minute)
+	def(&cfg.ConfirmationExpiry, 24*time.Hour)
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://localhost:8080"
+	}
+	if cfg.ConfirmEmailPath == "" {
+		cfg.ConfirmEmailPath = "/confirm-email"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.ErrorHandler == nil {
+		cfg.ErrorHandler = defaultErrorHandler(cfg.Logger)
+	}
+	cfg.PasswordPolicy.setDefaults()
+}
+
+func validate(cfg *Config) error {
+	if !sqlschema.ValidPrefix(cfg.TablePrefix) {
+		return configError("TablePrefix %q must match [a-z_][a-z0-9_]* and be at most 30 bytes", cfg.TablePrefix)
+	}
+	for name, d := range map[string]time.Duration{
+		"SessionLifetime": cfg.SessionLifetime, "IdleTimeout": cfg.IdleTimeout,
+		"ResyncInterval": cfg.ResyncInterval, "ConfirmationExpiry": cfg.ConfirmationExpiry,
+	} {
+		if d < 0 {
+			return configError("%s must not be negative", name)
+		}
+	}
+	if cfg.IdleTimeout > cfg.SessionLifetime {
+		return configError("IdleTimeout (%v) must not exceed SessionLifetime (%v)", cfg.IdleTimeout, cfg.SessionLifetime)
+	}
+	if cfg.MaxConcurrentHashes < 0 {
+		return configError("MaxConcurrentHashes must not be negative")
+	}
+	if n := len(cfg.EncryptionKey); n != 0 && n != 32 {
+		return configError("EncryptionKey must be 32 bytes, got %d", n)
+	}
+	if cfg.Mailer == nil && !cfg.DisableEmailVerification {
+		return configError("Config.Mailer is required unless DisableEmailVerification is set")
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return configError("BaseURL %q must be an absolute http or https URL", cfg.BaseURL)
+	}
+	if err := cfg.PasswordPolicy.validate(); err != nil {
+		return err
+	}
+	if s := cfg.Sessions; s != nil && !s.Cookie.Secure && !cfg.AllowInsecureCookies {
+		return configError("the Sessions cookie must be Secure (or set AllowInsecureCookies for http://localhost development)")
+	}
+	return nil
+}
+
+// defaultSessions builds the scs manager described on Config.Sessions.
+func (k *Kit) defaultSessions() *scs.SessionManager {
+	pg := postgresstore.NewWithConfig(k.cfg.DB.DB, postgresstore.Config{
+		TableName:       k.store.Tables().Sessions,
+		CleanUpInterval: 5 * time.Minute,
+	})
+	k.stopStore = pg.StopCleanup
+	s := scs.New()
+	s.Store = pg
+	s.Lifetime = k.cfg.SessionLifetime
+	s.HashTokenInStore = true
+	s.Cookie.Name = k.cookieName("authkit_session")
+	s.Cookie.HttpOnly = true
+	s.Cookie.SameSite = http.SameSiteLaxMode
+	s.Cookie.Secure = !k.cfg.AllowInsecureCookies
+	s.Cookie.Path = "/"
+	// Without Persist the cookie ends with the browser; the server-side
+	// lifetimes still apply. Remember-me is the way to outlive the browser.
+	s.Cookie.Persist = false
+	s.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		k.cfg.ErrorHandler(w, r, unavailable("session store", err))
+	}
+	return s
+}
+
+// cookieName adds the "__Host-" prefix when cookies are Secure: browsers
+// then refuse the cookie unless it is Secure, host-only and Path=/, so a
+// sibling subdomain cannot plant or overwrite it.
+func (k *Kit) cookieName(name string) string {
+	if k.cfg.AllowInsecureCookies {
+		return name
+	}
+	return "__Host-" + name
+}
+
+func defaultErrorHandler(log *slog.Logger) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		log.ErrorContext(r.Context(), "authkit: request failed", "error", err, "path", r.URL.Path)
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+	}
+}
+
+// Sessions returns the scs session manager the Kit uses, so the app can
+// keep its own values in the same session.
+func (k *Kit) Sessions() *scs.SessionManager { return k.sessions }
+
+// Close stops the Kit's background work: it waits for mail being sent in
+// the background and stops the session store's cleanup goroutine (when
+// the Kit built the store). The Kit must not be used afterwards.
+func (k *Kit) Close() error {
+	k.mailWG.Wait()
+	if k.stopStore != nil {
+		k.stopStore()
+		k.stopStore = nil
+	}
+	return nil
+}

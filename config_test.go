@@ -1,0 +1,72 @@
+package authkit
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/authkit/authkit/internal/pgtest"
+	"github.com/authkit/authkit/sqlschema"
+)
+
+func TestNew_RefusesBadConfigWithAClearError(t *testing.T) {
+	t.Parallel()
+	db := pgtest.DB(t)
+	if err := sqlschema.Apply(context.Background(), db, sqlschema.DefaultPrefix); err != nil {
+		t.Fatal(err)
+	}
+	mailer := NewDevMailer(nil)
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		says string
+	}{
+		{"no database", Config{Mailer: mailer}, "Config.DB is required"},
+		{"bad prefix", Config{DB: db, Mailer: mailer, TablePrefix: "x; DROP TABLE users"}, "TablePrefix"},
+		{"upper-case prefix", Config{DB: db, Mailer: mailer, TablePrefix: "Auth_"}, "TablePrefix"},
+		{"short key", Config{DB: db, Mailer: mailer, EncryptionKey: make([]byte, 16)}, "EncryptionKey must be 32 bytes"},
+		{"no mailer", Config{DB: db}, "Mailer is required"},
+		{"relative base URL", Config{DB: db, Mailer: mailer, BaseURL: "example.com"}, "BaseURL"},
+		{"idle longer than lifetime", Config{DB: db, Mailer: mailer, SessionLifetime: 1e9, IdleTimeout: 2e9}, "IdleTimeout"},
+		{"weak password policy", Config{DB: db, Mailer: mailer, PasswordPolicy: PasswordPolicy{MinLength: 6}}, "PasswordPolicy"},
+		{"insecure sessions", Config{DB: db, Mailer: mailer, Sessions: scs.New()}, "Secure"},
+		{"missing schema", Config{DB: db, Mailer: mailer, TablePrefix: "other_"}, "sqlschema"},
+	} {
+		kit, err := New(tc.cfg)
+		if err == nil {
+			kit.Close()
+			t.Errorf("%s: New succeeded", tc.name)
+			continue
+		}
+		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: error = %q, want ErrInvalidConfig saying %q", tc.name, err, tc.says)
+		}
+	}
+}
+
+func TestNew_WorksWithAnyTablePrefix(t *testing.T) {
+	t.Parallel()
+	db := pgtest.DB(t)
+	if err := sqlschema.Apply(context.Background(), db, "myapp_auth_"); err != nil {
+		t.Fatal(err)
+	}
+	// Applying twice is harmless.
+	if err := sqlschema.Apply(context.Background(), db, "myapp_auth_"); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvOn(t, db, func(c *Config) { c.TablePrefix = "myapp_auth_" })
+	id := e.user("prefixed@example.com")
+	b := e.browser()
+	b.login("prefixed@example.com", testPassword)
+	if b.userID() != id {
+		t.Fatal("login failed with a custom prefix")
+	}
+	var n int
+	db.QueryRow(`SELECT count(*) FROM myapp_auth_sessions`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("sessions in the prefixed table: %d", n)
+	}
+}

@@ -1,0 +1,141 @@
+package authkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/authkit/authkit/internal/passhash"
+)
+
+// Errors for fixed conditions. Every error authkit returns matches one of
+// these with errors.Is, or one of the struct types below with errors.As.
+var (
+	// ErrNoMiddleware is returned by every action of an [Auth] taken from a
+	// request that did not pass through [Kit.Middleware].
+	ErrNoMiddleware = errors.New("authkit: request did not pass through Kit.Middleware")
+
+	// ErrInvalidConfig wraps every error New returns for a bad Config.
+	ErrInvalidConfig = errors.New("authkit: invalid config")
+
+	// ErrUnavailable is returned when the database fails or cannot be
+	// reached. Apps usually answer 503 Service Unavailable. The driver's
+	// error is wrapped too, for logs, but never shown in the message.
+	ErrUnavailable = errors.New("authkit: database unavailable")
+
+	// ErrInvalidEmail is returned for an email address that is empty,
+	// malformed, too long, or contains NUL bytes, control characters or
+	// invalid UTF-8.
+	ErrInvalidEmail = errors.New("authkit: invalid email address")
+
+	// ErrEmailTaken is returned by Register when the address (compared
+	// case-insensitively) already belongs to an account.
+	ErrEmailTaken = errors.New("authkit: email address is already registered")
+
+	// ErrInvalidCredentials is returned by Login for an unknown email and
+	// for a wrong password alike, so that it reveals neither (SEC-E1).
+	ErrInvalidCredentials = errors.New("authkit: invalid email or password")
+
+	// ErrEmailNotVerified is returned by Login when the password is right
+	// but the address has not been confirmed yet.
+	ErrEmailNotVerified = errors.New("authkit: email address is not confirmed")
+
+	// ErrAccountStatus is matched by every [*StatusError].
+	ErrAccountStatus = errors.New("authkit: account status does not allow this")
+
+	// ErrPasswordTooShort is returned for a password with fewer code points
+	// than PasswordPolicy.MinLength.
+	ErrPasswordTooShort = errors.New("authkit: password is too short")
+
+	// ErrPasswordTooLong is returned for a password with more code points
+	// than PasswordPolicy.MaxLength. Nothing is truncated.
+	ErrPasswordTooLong = errors.New("authkit: password is too long")
+
+	// ErrPasswordTooCommon is returned for a password on the blocklist of
+	// common and breached passwords.
+	ErrPasswordTooCommon = errors.New("authkit: password is too common")
+
+	// ErrPasswordMalformed is returned for a password that contains NUL
+	// bytes or is not valid UTF-8.
+	ErrPasswordMalformed = errors.New("authkit: password contains invalid characters")
+
+	// ErrTokenInvalid is returned for a token that is malformed, unknown,
+	// already used or meant for something else.
+	ErrTokenInvalid = errors.New("authkit: invalid or already used token")
+
+	// ErrTokenExpired is returned for a token that was valid but expired.
+	// It has been used up all the same; ask for a new one.
+	ErrTokenExpired = errors.New("authkit: token has expired")
+
+	// ErrNotLoggedIn is returned by actions that need a logged-in user.
+	ErrNotLoggedIn = errors.New("authkit: not logged in")
+
+	// ErrUserNotFound is returned by the Admin API for an unknown user id
+	// or email.
+	ErrUserNotFound = errors.New("authkit: user not found")
+
+	// ErrInvalidStatus is returned for a Status value outside the six
+	// defined ones.
+	ErrInvalidStatus = errors.New("authkit: invalid status")
+
+	// ErrInvalidRole is returned for a role name that is empty, longer than
+	// 64 bytes, or not printable ASCII without spaces.
+	ErrInvalidRole = errors.New("authkit: invalid role name")
+
+	// ErrMailNotSent is returned when the Mailer failed. The operation that
+	// wanted to send mail has taken effect (an account registered stays
+	// registered); the user can ask for the mail again.
+	ErrMailNotSent = errors.New("authkit: email could not be sent")
+
+	// ErrNoMailer is returned by operations that need to send mail when
+	// Config.Mailer is nil.
+	ErrNoMailer = errors.New("authkit: no Mailer configured")
+)
+
+// StatusError is returned when an account's status forbids the action, for
+// example Login by a banned user. It matches [ErrAccountStatus].
+type StatusError struct {
+	Status Status
+}
+
+func (e *StatusError) Error() string {
+	return "authkit: account is " + e.Status.String()
+}
+
+// Is makes every StatusError match ErrAccountStatus.
+func (e *StatusError) Is(target error) bool { return target == ErrAccountStatus }
+
+// dbError hides a driver error behind ErrUnavailable: the message names
+// the operation only, while errors.Is/As still reach the driver's error.
+type dbError struct {
+	op  string
+	err error
+}
+
+func (e *dbError) Error() string   { return fmt.Sprintf("%v (%s)", ErrUnavailable, e.op) }
+func (e *dbError) Unwrap() []error { return []error{ErrUnavailable, e.err} }
+
+func unavailable(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &dbError{op: op, err: err}
+}
+
+// failureDetail is the reason an audit entry gives for a failure. Every
+// authkit error message is fixed text that holds no secret.
+func failureDetail(err error) string {
+	return cleanText(strings.TrimPrefix(err.Error(), "authkit: "), 200)
+}
+
+// hashError maps a failure of the password hasher.
+func (k *Kit) hashError(err error) error {
+	switch {
+	case errors.Is(err, passhash.ErrPasswordTooLong):
+		return ErrPasswordTooLong
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return fmt.Errorf("authkit: hashing password: %w", err)
+}

@@ -1,0 +1,175 @@
+package authkit
+
+import (
+	"context"
+	"errors"
+
+	"github.com/authkit/authkit/internal/store"
+)
+
+// Login checks the email and password and, when every check passes,
+// starts a session for the user under a new session token. The checks run
+// in this order, and the first that fails decides the error:
+//
+//  1. the email is well-formed ([ErrInvalidEmail]) and the password within
+//     the policy's maximum length ([ErrPasswordTooLong]), before any
+//     hashing;
+//  2. an account has this email and the password matches — an unknown
+//     email costs the same hashing work as a wrong password and gives the
+//     same [ErrInvalidCredentials];
+//  3. the address is confirmed ([ErrEmailNotVerified]), unless
+//     verification is disabled;
+//  4. the account's status is Normal (a [*StatusError] naming the status).
+//
+// A legacy or weaker password hash is upgraded to the current argon2id
+// parameters on success. The pre-login session token is discarded, so a
+// token planted before login is worthless (SEC-S2). remember asks to keep
+// the user signed in on this device beyond the session (remember-me).
+func (a *Auth) Login(email, password string, remember bool) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	k := a.kit
+	email, err := normalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	password, err = k.cfg.PasswordPolicy.normalizePassword(password)
+	if err != nil {
+		return err
+	}
+	u, err := k.store.UserByEmail(a.ctx(), email)
+	if errors.Is(err, store.ErrNotFound) {
+		// Same work as a wrong password (SEC-E1); its only possible
+		// error is the context ending, which the caller sees anyway.
+		_ = k.hasher.VerifyDummy(a.ctx(), password)
+		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, detail: "unknown email"})
+		return ErrInvalidCredentials
+	}
+	if err != nil {
+		return unavailable("find user", err)
+	}
+	ok, rehash, err := k.hasher.Verify(a.ctx(), u.PasswordHash, password)
+	if err != nil {
+		if ctxErr := a.ctx().Err(); ctxErr != nil {
+			return ctxErr
+		}
+		k.log.ErrorContext(a.ctx(), "authkit: stored password hash unusable", "user_id", u.ID, "error", err)
+		ok = false
+	}
+	if !ok {
+		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: "wrong password"})
+		return ErrInvalidCredentials
+	}
+	if rehash {
+		k.upgradeHash(a.ctx(), u.ID, password)
+	}
+	if !u.Verified && !k.cfg.DisableEmailVerification {
+		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: "email not verified"})
+		return ErrEmailNotVerified
+	}
+	if err := checkLoginStatus(Status(u.Status)); err != nil {
+		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: failureDetail(err)})
+		return err
+	}
+	if err := a.startSession(u, false); err != nil {
+		return err
+	}
+	a.audit(auditEvent{event: eventLogin, outcome: outcomeOK, userID: u.ID})
+	return nil
+}
+
+// startSession logs u in on this request under a new session token and
+// records the session in the user's session index.
+func (a *Auth) startSession(u store.User, remembered bool) error {
+	k := a.kit
+	oldKey := k.storeKey(k.sessions.Token(a.ctx()))
+	if err := k.sessions.RenewToken(a.ctx()); err != nil {
+		return unavailable("renew session token", err)
+	}
+	now := k.now()
+	st := sessionState{
+		UserID: u.ID, Email: u.Email, Verified: u.Verified, Status: Status(u.Status),
+		Roles: u.Roles, Epoch: u.Epoch, Remembered: remembered,
+		CreatedAt: now, LastActive: now, SyncedAt: now,
+	}
+	k.sessions.Put(a.ctx(), sessionKey, st)
+	info := a.info()
+	err := k.store.RecordLogin(a.ctx(), store.DeviceSession{
+		UserID: u.ID, Key: k.storeKey(k.sessions.Token(a.ctx())), Replaces: oldKey,
+		CreatedAt: now, ExpiresAt: now.Add(k.cfg.SessionLifetime),
+		IP: info.ip, UserAgent: info.userAgent,
+	})
+	if err != nil {
+		k.sessions.Remove(a.ctx(), sessionKey)
+		return unavailable("record session", err)
+	}
+	a.state = &st
+	return nil
+}
+
+// Logout ends this device's session on the server, so that replaying its
+// cookie afterwards gives an anonymous request (SEC-S3), and clears the
+// cookie. Logging out when nobody is logged in is not an error.
+func (a *Auth) Logout() error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	st := a.state
+	if err := a.endSession("logout"); err != nil {
+		return err
+	}
+	if st != nil {
+		a.audit(auditEvent{event: eventLogout, outcome: outcomeOK, userID: st.UserID})
+	}
+	return nil
+}
+
+// LogoutEverywhere ends every session of the logged-in user, on every
+// device, this one included (SEC-S5).
+func (a *Auth) LogoutEverywhere() error {
+	st, err := a.requireLogin()
+	if err != nil {
+		return err
+	}
+	k := a.kit
+	if _, err := k.revokeSessions(a.ctx(), st.UserID, ""); err != nil {
+		return err
+	}
+	if err := a.endSession("logout everywhere"); err != nil {
+		return err
+	}
+	a.audit(auditEvent{event: eventLogoutEverywhere, outcome: outcomeOK, userID: st.UserID})
+	return nil
+}
+
+// LogoutEverywhereElse ends every session of the logged-in user except
+// this one (SEC-S5), for example after the user spots a device they do not
+// recognise.
+func (a *Auth) LogoutEverywhereElse() error {
+	st, err := a.requireLogin()
+	if err != nil {
+		return err
+	}
+	k := a.kit
+	epoch, err := k.revokeSessions(a.ctx(), st.UserID, k.storeKey(k.sessions.Token(a.ctx())))
+	if err != nil {
+		return err
+	}
+	st.Epoch = epoch
+	k.sessions.Put(a.ctx(), sessionKey, *st)
+	a.audit(auditEvent{event: eventLogoutEverywhereElse, outcome: outcomeOK, userID: st.UserID})
+	return nil
+}
+
+// upgradeHash re-hashes a password that verified against a legacy or
+// weaker hash. A failure only means the upgrade waits for the next login.
+func (k *Kit) upgradeHash(ctx context.Context, userID int64, password string) {
+	hash, err := k.hasher.Hash(ctx, password)
+	if err == nil {
+		err = k.store.SetPasswordHash(ctx, userID, hash)
+	}
+	if err != nil {
+		k.log.WarnContext(ctx, "authkit: upgrading password hash failed", "user_id", userID, "error", err)
+	}
+}

@@ -1,0 +1,186 @@
+package authkit
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/authkit/authkit/internal/smtpmail"
+)
+
+// MessageKind says why authkit sends a message, so a Mailer can pick its
+// own template for it.
+type MessageKind string
+
+// The kinds of message authkit sends.
+const (
+	// MessageConfirmEmail asks a new user to confirm their address; Link
+	// leads to Config.ConfirmEmailPath with the token.
+	MessageConfirmEmail MessageKind = "confirm-email"
+)
+
+// Message is an email authkit wants sent. Text is a complete plain-text
+// body; Mailers that render their own templates can use Kind and Link
+// instead. Link carries a secret token: a Mailer must not log it.
+type Message struct {
+	To      string
+	Subject string
+	Text    string
+	Kind    MessageKind
+	Link    string
+}
+
+// Mailer sends email. Send must honour ctx and be safe for concurrent use.
+// An error means the message was not handed over for delivery.
+type Mailer interface {
+	Send(ctx context.Context, msg Message) error
+}
+
+// DevMailer is a Mailer for development and tests: it keeps every message
+// in memory and, if Out is set, prints it there, link included, so a
+// developer can click the confirmation link without an SMTP server. Never
+// use it in production: the printed links are secrets.
+type DevMailer struct {
+	// Out receives a copy of every message. Nil prints nothing.
+	Out io.Writer
+
+	mu   sync.Mutex
+	msgs []Message
+}
+
+// NewDevMailer returns a DevMailer that prints to out (nil for none).
+func NewDevMailer(out io.Writer) *DevMailer { return &DevMailer{Out: out} }
+
+// Send keeps msg and prints it to Out.
+func (m *DevMailer) Send(ctx context.Context, msg Message) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.msgs = append(m.msgs, msg)
+	if m.Out != nil {
+		_, err := fmt.Fprintf(m.Out, "---- mail to %s: %s\n%s\n----\n", msg.To, msg.Subject, msg.Text)
+		return err
+	}
+	return nil
+}
+
+// Messages returns the messages sent so far, oldest first.
+func (m *DevMailer) Messages() []Message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.msgs)
+}
+
+// Last returns the newest message sent to the address to.
+func (m *DevMailer) Last(to string) (Message, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := len(m.msgs) - 1; i >= 0; i-- {
+		if m.msgs[i].To == to {
+			return m.msgs[i], true
+		}
+	}
+	return Message{}, false
+}
+
+// SMTPTLS is how an [SMTPMailer] protects its connection.
+type SMTPTLS int
+
+// The TLS policies of an SMTPMailer.
+const (
+	// SMTPStartTLS requires STARTTLS and refuses to send in clear. It is
+	// the default.
+	SMTPStartTLS SMTPTLS = iota
+	// SMTPImplicitTLS connects with TLS from the start (SMTPS, port 465).
+	SMTPImplicitTLS
+	// SMTPOpportunisticTLS uses STARTTLS when the server offers it and
+	// sends in clear otherwise.
+	SMTPOpportunisticTLS
+	// SMTPNoTLS sends in clear; only for a relay on localhost.
+	SMTPNoTLS
+)
+
+// SMTPConfig configures an [SMTPMailer].
+type SMTPConfig struct {
+	// Host is the SMTP server's host name. Required.
+	Host string
+	// Port is the server's port. The default is 587, or 465 with
+	// SMTPImplicitTLS.
+	Port int
+	// Username and Password, when set, authenticate with SMTP AUTH.
+	Username, Password string
+	// From is the sender, for example `"Example" <no-reply@example.com>`.
+	// Required.
+	From string
+	// TLS is the TLS policy. The default is SMTPStartTLS.
+	TLS SMTPTLS
+	// Timeout bounds each delivery. The default is 10 seconds.
+	Timeout time.Duration
+}
+
+// SMTPMailer sends authkit's messages through an SMTP server. It opens a
+// connection per message and is safe for concurrent use.
+type SMTPMailer struct {
+	sender *smtpmail.Sender
+}
+
+// NewSMTPMailer checks cfg and returns an SMTPMailer.
+func NewSMTPMailer(cfg SMTPConfig) (*SMTPMailer, error) {
+	policy := map[SMTPTLS]smtpmail.TLSPolicy{
+		SMTPStartTLS:         smtpmail.TLSMandatory,
+		SMTPImplicitTLS:      smtpmail.TLSImplicit,
+		SMTPOpportunisticTLS: smtpmail.TLSOpportunistic,
+		SMTPNoTLS:            smtpmail.TLSNone,
+	}
+	p, ok := policy[cfg.TLS]
+	if !ok {
+		return nil, fmt.Errorf("authkit: unknown SMTPConfig.TLS %d", cfg.TLS)
+	}
+	s, err := smtpmail.New(smtpmail.Config{
+		Host: cfg.Host, Port: cfg.Port, Username: cfg.Username, Password: cfg.Password,
+		From: cfg.From, TLS: p, Timeout: cfg.Timeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &SMTPMailer{sender: s}, nil
+}
+
+// Send delivers msg as a plain-text email.
+func (m *SMTPMailer) Send(ctx context.Context, msg Message) error {
+	return m.sender.Send(ctx, msg.To, msg.Subject, msg.Text)
+}
+
+// sendMail sends msg now and wraps a failure in ErrMailNotSent.
+func (k *Kit) sendMail(ctx context.Context, msg Message) error {
+	if k.cfg.Mailer == nil {
+		return ErrNoMailer
+	}
+	if err := k.cfg.Mailer.Send(ctx, msg); err != nil {
+		k.log.ErrorContext(ctx, "authkit: sending mail failed", "kind", string(msg.Kind), "error", err)
+		return fmt.Errorf("%w: %w", ErrMailNotSent, err)
+	}
+	return nil
+}
+
+// sendMailLater runs prepare and sends the message it returns in the
+// background, so that the caller's answer takes the same time whether or
+// not there was anything to send (SEC-E2). Failures are logged. Close
+// waits for mail still being sent.
+func (k *Kit) sendMailLater(ctx context.Context, prepare func(ctx context.Context) (Message, bool)) {
+	ctx = context.WithoutCancel(ctx)
+	k.mailWG.Add(1)
+	go func() {
+		defer k.mailWG.Done()
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if msg, ok := prepare(ctx); ok {
+			_ = k.sendMail(ctx, msg) // logged by sendMail
+		}
+	}()
+}

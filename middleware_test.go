@@ -1,0 +1,177 @@
+package authkit
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authkit/authkit/internal/pgtest"
+	"github.com/authkit/authkit/sqlschema"
+)
+
+func TestFrom_OutsideTheMiddlewareIsLoggedOutAndNeverPanics(t *testing.T) {
+	t.Parallel()
+	a := From(httptest.NewRequest("GET", "/", nil))
+	if a == nil || a.IsLoggedIn() || a.UserID() != 0 || a.Email() != "" || a.HasRole("admin") || a.Roles() != nil {
+		t.Fatal("an Auth outside the middleware must look logged out")
+	}
+	wantErr(t, a.Login("a@example.com", "password", false), ErrNoMiddleware)
+	wantErr(t, a.Logout(), ErrNoMiddleware)
+	_, err := a.Register("a@example.com", "password")
+	wantErr(t, err, ErrNoMiddleware)
+	if FromContext(context.Background()) == nil {
+		t.Fatal("FromContext returned nil")
+	}
+}
+
+func TestRequireLogin_Answers401ToAnonymousRequests(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if code, _ := e.browser().get("/me"); code != http.StatusUnauthorized {
+		t.Fatalf("status = %d, want 401", code)
+	}
+}
+
+func TestRequireLogin_RedirectsToTheLoginPageWhenConfigured(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *Config) { c.LoginURL = "/login" })
+	resp, err := e.browser().client.Get(e.srv.URL + "/me?tab=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/login?next=%2Fme%3Ftab%3D2" {
+		t.Fatalf("got %d to %q", resp.StatusCode, loc)
+	}
+}
+
+func TestSession_EndsAfterTheIdleTimeout(t *testing.T) { // SEC-S4
+	t.Parallel()
+	e := newEnv(t, func(c *Config) { c.IdleTimeout = 20 * time.Minute })
+	id := e.user("idle@example.com")
+	b := e.browser()
+	b.login("idle@example.com", testPassword)
+	// Active every 4 minutes for an hour: stays logged in.
+	for range 15 {
+		e.clock.Advance(4 * time.Minute)
+		if b.userID() != id {
+			t.Fatal("an active session ended")
+		}
+	}
+	e.clock.Advance(20 * time.Minute)
+	if got := b.userID(); got != 0 {
+		t.Fatalf("a session idle for the whole IdleTimeout is still logged in as %d", got)
+	}
+}
+
+func TestSession_EndsAfterTheAbsoluteLifetimeHoweverActive(t *testing.T) { // SEC-S4
+	t.Parallel()
+	e := newEnv(t, func(c *Config) { c.SessionLifetime = 2 * time.Hour; c.IdleTimeout = 30 * time.Minute })
+	id := e.user("absolute@example.com")
+	b := e.browser()
+	b.login("absolute@example.com", testPassword)
+	for range 11 {
+		e.clock.Advance(10 * time.Minute)
+		if b.userID() != id {
+			t.Fatal("the session ended before its lifetime")
+		}
+	}
+	e.clock.Advance(10 * time.Minute)
+	if got := b.userID(); got != 0 {
+		t.Fatalf("the session outlived SessionLifetime (user %d)", got)
+	}
+}
+
+func TestResync_SQLChangesArriveWithinTheResyncInterval(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.user("resync@example.com")
+	b := e.browser()
+	b.login("resync@example.com", testPassword)
+	e.db.Exec(`UPDATE authkit_users SET roles = '{editor}', email = 'renamed@example.com' WHERE id = $1`, id)
+	if _, body := b.get("/me"); strings.Contains(body, "editor") {
+		t.Fatal("between resyncs a request must not query the user")
+	}
+	e.clock.Advance(5 * time.Minute)
+	if _, body := b.get("/me"); !strings.Contains(body, "renamed@example.com editor") {
+		t.Fatalf("after the resync interval: %q", body)
+	}
+	e.db.Exec(`UPDATE authkit_users SET status = $2 WHERE id = $1`, id, StatusBanned)
+	e.clock.Advance(5 * time.Minute)
+	if got := b.userID(); got != 0 {
+		t.Fatal("a user banned in SQL is still logged in after the resync interval")
+	}
+}
+
+func TestResync_RoleChangesThroughAuthkitArriveAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.user("roles@example.com")
+	b := e.browser()
+	b.login("roles@example.com", testPassword)
+	if err := e.kit.Admin().AddRole(context.Background(), id, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := b.get("/me"); !strings.HasSuffix(body, " admin") {
+		t.Fatalf("role not seen at once: %q", body)
+	}
+	if err := e.kit.Admin().RemoveRole(context.Background(), id, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := b.get("/me"); strings.Contains(body, "admin") {
+		t.Fatalf("removed role still seen: %q", body)
+	}
+}
+
+func TestMiddleware_AnonymousRequestsDoNotCreateSessions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser()
+	for range 3 {
+		b.get("/whoami")
+	}
+	var n int
+	e.db.QueryRow(`SELECT count(*) FROM authkit_sessions`).Scan(&n)
+	if n != 0 || b.cookie(sessionCookieName(e)) != nil {
+		t.Fatal("anonymous requests created a session")
+	}
+}
+
+func TestDatabaseFailures_AreErrUnavailableAnd503WithoutLeaks(t *testing.T) { // SEC-I4
+	t.Parallel()
+	db := pgtest.DB(t)
+	if err := sqlschema.Apply(context.Background(), db, sqlschema.DefaultPrefix); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvOn(t, db)
+	e.user("outage@example.com")
+	b := e.browser()
+	b.login("outage@example.com", testPassword)
+	before := runtime.NumGoroutine()
+
+	db.Close() // the database goes away
+
+	var err error
+	e.request(func(a *Auth) { err = a.Login("outage@example.com", testPassword, false) })
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Login with the database down = %v, want ErrUnavailable", err)
+	}
+	if strings.Contains(err.Error(), "sql:") {
+		t.Fatalf("the driver's message reached the caller: %q", err)
+	}
+	if code, _ := b.get("/whoami"); code != http.StatusServiceUnavailable {
+		t.Fatalf("a logged-in request with the database down answered %d, want 503", code)
+	}
+	for range 20 {
+		b.get("/whoami")
+	}
+	time.Sleep(100 * time.Millisecond)
+	if after := runtime.NumGoroutine(); after > before+5 {
+		t.Fatalf("goroutines grew from %d to %d", before, after)
+	}
+}

@@ -1,0 +1,213 @@
+package authkit
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/authkit/authkit/internal/store"
+	"github.com/authkit/authkit/internal/token"
+)
+
+// normalizeEmail trims and NFC-normalises an address and checks that it is
+// a plain addr-spec (no display name) of sane length (SEC-I1).
+func normalizeEmail(email string) (string, error) {
+	if !utf8.ValidString(email) || strings.ContainsRune(email, 0) {
+		return "", ErrInvalidEmail
+	}
+	email = norm.NFC.String(strings.TrimSpace(email))
+	if email == "" || len(email) > 254 || strings.IndexFunc(email, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.IsSpace(r)
+	}) >= 0 {
+		return "", ErrInvalidEmail
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email {
+		return "", ErrInvalidEmail
+	}
+	at := strings.LastIndexByte(email, '@')
+	local, domain := email[:at], email[at+1:]
+	if len(local) > 64 || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return "", ErrInvalidEmail
+	}
+	return email, nil
+}
+
+// Register creates an account and returns its id. The email is trimmed,
+// validated and NFC-normalised, and must not belong to another account,
+// compared case-insensitively ([ErrEmailTaken]); the password must pass
+// Config.PasswordPolicy. Unless email verification is disabled, the
+// account cannot log in until the link mailed to the address is opened
+// ([Auth.ConfirmEmail]).
+//
+// If only the mail fails, the account exists: Register returns its id with
+// an error wrapping [ErrMailNotSent], and [Auth.ResendConfirmation] can try
+// again. Register does not log the user in.
+func (a *Auth) Register(email, password string) (int64, error) {
+	if err := a.ready(); err != nil {
+		return 0, err
+	}
+	k := a.kit
+	email, err := normalizeEmail(email)
+	if err != nil {
+		return 0, err
+	}
+	password, err = k.cfg.PasswordPolicy.check(a.ctx(), password)
+	if err != nil {
+		return 0, err
+	}
+	hash, err := k.hasher.Hash(a.ctx(), password)
+	if err != nil {
+		return 0, k.hashError(err)
+	}
+	id, err := k.createUser(a.ctx(), email, hash, k.cfg.DisableEmailVerification, nil)
+	if err != nil {
+		a.audit(auditEvent{event: eventRegister, outcome: outcomeFailed, detail: failureDetail(err)})
+		return 0, err
+	}
+	a.audit(auditEvent{event: eventRegister, outcome: outcomeOK, userID: id})
+	if k.cfg.DisableEmailVerification {
+		return id, nil
+	}
+	msg, err := k.confirmationMessage(a.ctx(), id, email)
+	if err != nil {
+		return id, err
+	}
+	return id, k.sendMail(a.ctx(), msg)
+}
+
+// createUser inserts a user, mapping the database's answers to authkit
+// errors.
+func (k *Kit) createUser(ctx context.Context, email, hash string, verified bool, roles []string) (int64, error) {
+	id, err := k.store.CreateUser(ctx, email, hash, verified, roles, k.now())
+	switch {
+	case errors.Is(err, store.ErrDuplicateEmail):
+		return 0, ErrEmailTaken
+	case err != nil:
+		return 0, unavailable("create user", err)
+	}
+	return id, nil
+}
+
+// confirmationMessage stores a new confirmation token for the user,
+// voiding older ones, and returns the message that carries it.
+func (k *Kit) confirmationMessage(ctx context.Context, userID int64, email string) (Message, error) {
+	tok := token.NewSplit()
+	now := k.now()
+	err := k.store.InsertEmailToken(ctx, store.EmailToken{
+		Selector: tok.Selector, ValidatorHash: tok.Hash(), UserID: userID,
+		Purpose: store.PurposeConfirm, Email: email,
+		CreatedAt: now, ExpiresAt: now.Add(k.cfg.ConfirmationExpiry),
+	}, true)
+	if err != nil {
+		return Message{}, unavailable("store confirmation token", err)
+	}
+	link := k.cfg.BaseURL + k.cfg.ConfirmEmailPath + "?token=" + url.QueryEscape(tok.String())
+	return Message{
+		To:      email,
+		Subject: "Confirm your email address",
+		Text: "Please confirm your email address by opening this link:\n\n" + link +
+			"\n\nThe link works once and expires in " + humanDuration(k.cfg.ConfirmationExpiry) +
+			".\nIf you did not create an account, ignore this message.\n",
+		Kind: MessageConfirmEmail,
+		Link: link,
+	}, nil
+}
+
+// ConfirmEmail confirms the address of the account the token was mailed
+// for. The token works once, even when two requests race, and not after
+// Config.ConfirmationExpiry ([ErrTokenExpired]); garbage, reused and
+// unknown tokens give [ErrTokenInvalid]. It does not log the user in.
+func (a *Auth) ConfirmEmail(tok string) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	k := a.kit
+	t, err := k.consumeEmailToken(a.ctx(), tok, store.PurposeConfirm)
+	if err != nil {
+		a.audit(auditEvent{event: eventConfirmEmail, outcome: outcomeFailed, detail: failureDetail(err)})
+		return err
+	}
+	u, err := k.store.UserByID(a.ctx(), t.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrTokenInvalid
+	}
+	if err != nil {
+		return unavailable("load user", err)
+	}
+	// The token confirms the address it was sent to, not whatever the
+	// account's address is now.
+	if !strings.EqualFold(u.Email, t.Email) {
+		a.audit(auditEvent{event: eventConfirmEmail, outcome: outcomeFailed, userID: u.ID, detail: "address changed"})
+		return ErrTokenInvalid
+	}
+	if err := k.store.MarkVerified(a.ctx(), u.ID); err != nil {
+		return unavailable("mark verified", err)
+	}
+	a.audit(auditEvent{event: eventConfirmEmail, outcome: outcomeOK, userID: u.ID})
+	return nil
+}
+
+// consumeEmailToken uses up a mailed token and returns its row if the
+// token is genuine and unexpired.
+func (k *Kit) consumeEmailToken(ctx context.Context, raw, purpose string) (store.EmailToken, error) {
+	tok, err := token.Parse(raw)
+	if err != nil {
+		return store.EmailToken{}, ErrTokenInvalid
+	}
+	t, err := k.store.ConsumeEmailToken(ctx, tok.Selector, purpose)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.EmailToken{}, ErrTokenInvalid
+	}
+	if err != nil {
+		return store.EmailToken{}, unavailable("consume token", err)
+	}
+	if !tok.Matches(t.ValidatorHash) {
+		return store.EmailToken{}, ErrTokenInvalid
+	}
+	if !k.now().Before(t.ExpiresAt) {
+		return store.EmailToken{}, ErrTokenExpired
+	}
+	return t, nil
+}
+
+// ResendConfirmation mails a new confirmation link, voiding older ones, if
+// the address belongs to an account that still needs confirming. It
+// returns nil for unknown and already confirmed addresses alike, and
+// sends in the background so that its timing does not tell them apart
+// (SEC-E2). Only a malformed address gives an error ([ErrInvalidEmail]).
+func (a *Auth) ResendConfirmation(email string) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	email, err := normalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	k := a.kit
+	if k.cfg.DisableEmailVerification {
+		return nil
+	}
+	k.sendMailLater(a.ctx(), func(ctx context.Context) (Message, bool) {
+		u, err := k.store.UserByEmail(ctx, email)
+		if err != nil || u.Verified {
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				k.log.ErrorContext(ctx, "authkit: resend confirmation failed", "error", err)
+			}
+			return Message{}, false
+		}
+		msg, err := k.confirmationMessage(ctx, u.ID, u.Email)
+		if err != nil {
+			k.log.ErrorContext(ctx, "authkit: resend confirmation failed", "error", err)
+			return Message{}, false
+		}
+		return msg, true
+	})
+	return nil
+}

@@ -1,0 +1,45 @@
+package authkit
+
+import (
+	"encoding/gob"
+	"time"
+
+	"github.com/authkit/authkit/internal/token"
+)
+
+// sessionKey is the scs key authkit keeps its state under.
+const sessionKey = "authkit"
+
+// sessionState is what a session remembers about its user between
+// requests. It is a cache of the users row, refreshed every syncEvery, plus
+// the timestamps that enforce the session's lifetimes.
+type sessionState struct {
+	UserID     int64
+	Email      string
+	Verified   bool
+	Status     Status
+	Roles      []string
+	Epoch      int64 // the user's session_epoch at login; a change revokes the session
+	Remembered bool
+
+	CreatedAt  time.Time // for the absolute lifetime
+	LastActive time.Time // for the idle timeout; recorded at most every syncEvery
+	SyncedAt   time.Time // when the cache was last read from the database
+}
+
+func init() {
+	// scs encodes session values with encoding/gob, which must know the
+	// concrete type. The name is fixed so renaming the Go type later does
+	// not break stored sessions.
+	gob.RegisterName("authkit.sessionState", sessionState{})
+}
+
+// storeKey returns the key under which the session store keeps the
+// session whose cookie holds tok. The per-user session index uses the same
+// key, so one user's sessions can be deleted from the store directly.
+func (k *Kit) storeKey(tok string) string {
+	if tok == "" || !k.sessions.HashTokenInStore {
+		return tok
+	}
+	return token.HashString(tok)
+}
