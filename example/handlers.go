@@ -1,0 +1,134 @@
+package main
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/authkit/authkit"
+)
+
+// handlers serves the app's pages. Each one reaches authkit through
+// authkit.From(r); no handler ever writes a password back to the page.
+type handlers struct {
+	pages map[string]*template.Template
+}
+
+// notices are the messages a redirect can ask the next page to show, by
+// key, so that no text from the URL is ever shown.
+var notices = map[string]string{
+	"logout":                 "You are logged out.",
+	"logout-everywhere":      "You are logged out on every device.",
+	"logout-everywhere-else": "Every other device is logged out; this one stays logged in.",
+}
+
+func notice(r *http.Request) string { return notices[r.URL.Query().Get("done")] }
+
+func (h *handlers) home(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "home", page{Notice: notice(r)})
+}
+
+func (h *handlers) registerForm(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "register", page{})
+}
+
+func (h *handlers) register(w http.ResponseWriter, r *http.Request) {
+	email := r.PostFormValue("email")
+	_, err := authkit.From(r).Register(email, r.PostFormValue("password"))
+	switch {
+	case errors.Is(err, authkit.ErrMailNotSent):
+		// The account exists; the confirmation page offers to resend.
+		h.fail(w, r, "confirm", page{Email: email}, err)
+	case err != nil:
+		h.fail(w, r, "register", page{Email: email}, err)
+	default:
+		h.render(w, r, http.StatusOK, "confirm", page{
+			Email:  email,
+			Notice: "Your account is created. Open the link we emailed you to confirm your address, then log in.",
+		})
+	}
+}
+
+// confirmEmail is the page the confirmation link leads to. Without a
+// token it only offers to send a new link.
+func (h *handlers) confirmEmail(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	if token == "" {
+		h.render(w, r, http.StatusOK, "confirm", page{})
+		return
+	}
+	if err := authkit.From(r).ConfirmEmail(token); err != nil {
+		h.fail(w, r, "confirm", page{}, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "confirm", page{Confirmed: true, Notice: "Your email address is confirmed. You can log in now."})
+}
+
+func (h *handlers) resendConfirmation(w http.ResponseWriter, r *http.Request) {
+	email := r.PostFormValue("email")
+	if err := authkit.From(r).ResendConfirmation(email); err != nil {
+		h.fail(w, r, "confirm", page{Email: email}, err)
+		return
+	}
+	// The same answer whether or not the address has an account, so the
+	// form cannot be used to find out who is registered.
+	h.render(w, r, http.StatusOK, "confirm", page{
+		Email:  email,
+		Notice: "If " + email + " has an account that still needs confirming, a new link is on its way.",
+	})
+}
+
+func (h *handlers) loginForm(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "login", page{Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (h *handlers) login(w http.ResponseWriter, r *http.Request) {
+	email := r.PostFormValue("email")
+	next := safeNext(r.PostFormValue("next"))
+	remember := r.PostFormValue("remember") == "on"
+	if err := authkit.From(r).Login(email, r.PostFormValue("password"), remember); err != nil {
+		h.fail(w, r, "login", page{Email: email, Next: next, Unconfirmed: errors.Is(err, authkit.ErrEmailNotVerified)}, err)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (h *handlers) account(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "account", page{Notice: notice(r)})
+}
+
+func (h *handlers) logout(w http.ResponseWriter, r *http.Request) {
+	h.finish(w, r, authkit.From(r).Logout(), "/?done=logout")
+}
+
+func (h *handlers) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	h.finish(w, r, authkit.From(r).LogoutEverywhere(), "/?done=logout-everywhere")
+}
+
+func (h *handlers) logoutEverywhereElse(w http.ResponseWriter, r *http.Request) {
+	h.finish(w, r, authkit.From(r).LogoutEverywhereElse(), "/account?done=logout-everywhere-else")
+}
+
+// finish redirects to the page named by to after a successful action, or
+// shows the account page with the error.
+func (h *handlers) finish(w http.ResponseWriter, r *http.Request, err error, to string) {
+	if err != nil {
+		h.fail(w, r, "account", page{}, err)
+		return
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// safeNext returns next if it is a path on this site, and "/account"
+// otherwise, so that a crafted login link cannot send the user to another
+// site after logging in (an open redirect). Browsers read "/\" like "//".
+func safeNext(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(next, "/") ||
+		strings.HasPrefix(next, "//") || strings.Contains(next, `\`) {
+		return "/account"
+	}
+	return next
+}
