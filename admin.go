@@ -152,7 +152,7 @@ func (ad *Admin) SetStatus(ctx context.Context, id int64, status Status) error {
 // ForceLogout ends every session of the user on every device.
 func (ad *Admin) ForceLogout(ctx context.Context, id int64) error {
 	k := ad.kit
-	if _, err := k.revokeSessions(ctx, id, ""); err != nil {
+	if _, err := k.revokeSessions(ctx, id, "", ""); err != nil {
 		return err
 	}
 	k.audit(ctx, nil, auditEvent{event: eventForceLogout, outcome: outcomeOK, userID: id})

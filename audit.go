@@ -43,6 +43,15 @@ type auditEvent struct {
 // audit writes e to the log and to the audit table. A failed insert is
 // logged and does not fail the action that is being audited.
 func (k *Kit) audit(ctx context.Context, r *requestInfo, e auditEvent) {
+	entry := k.auditEntry(ctx, r, e)
+	if err := k.store.InsertAudit(context.WithoutCancel(ctx), entry); err != nil {
+		k.log.ErrorContext(ctx, "authkit: writing audit entry failed", "event", e.event, "error", err)
+	}
+}
+
+// auditEntry writes e to the log and returns it as an audit table row, for
+// callers that insert it together with other changes.
+func (k *Kit) auditEntry(ctx context.Context, r *requestInfo, e auditEvent) store.AuditEntry {
 	entry := store.AuditEntry{
 		At:      k.now(),
 		Event:   e.event,
@@ -64,9 +73,7 @@ func (k *Kit) audit(ctx context.Context, r *requestInfo, e auditEvent) {
 		slog.Int64("actor_id", e.actorID),
 		slog.String("ip", entry.IP),
 		slog.String("detail", e.detail))
-	if err := k.store.InsertAudit(context.WithoutCancel(ctx), entry); err != nil {
-		k.log.ErrorContext(ctx, "authkit: writing audit entry failed", "event", e.event, "error", err)
-	}
+	return entry
 }
 
 // requestInfo is what the audit log keeps about the request behind an event.

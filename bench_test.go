@@ -131,3 +131,41 @@ func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driv
 	c.n.Add(1)
 	return c.pqConn.BeginTx(ctx, opts)
 }
+
+// BenchmarkRemember_Restore measures a request that arrives with only a
+// remember-me cookie: the token is checked, rotated and a session started.
+func BenchmarkRemember_Restore(b *testing.B) {
+	e, queries := benchEnv(b)
+	e.user("bench@example.com")
+	rec := e.request(func(a *Auth) {
+		if err := a.Login("bench@example.com", testPassword, true); err != nil {
+			b.Fatal(err)
+		}
+	})
+	cookie := findCookie(rec.Result().Cookies(), e.kit.rememberCookie)
+	h := e.kit.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !From(r).IsRemembered() {
+			b.Fatal("not restored")
+		}
+	}))
+	b.ReportAllocs()
+	queries.Store(0)
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "https://example.com/", nil)
+		req.AddCookie(cookie)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		cookie = findCookie(rec.Result().Cookies(), e.kit.rememberCookie)
+	}
+	b.ReportMetric(float64(queries.Load())/float64(b.N), "queries/op")
+}
+
+func findCookie(cookies []*http.Cookie, name string) *http.Cookie {
+	for _, c := range cookies {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,6 +62,16 @@ type Config struct {
 	// logged-in request costs no query beyond loading the session. The
 	// default is 5 minutes.
 	ResyncInterval time.Duration
+
+	// RememberDuration is how long "remember me" keeps a user signed in on
+	// a device without entering the password. Each use of the token
+	// rotates it and restarts the period. The default is 30 days.
+	RememberDuration time.Duration
+
+	// RememberCookieName names the remember-me cookie. When cookies are
+	// Secure the name gets the "__Host-" prefix. The default is
+	// "remember_token".
+	RememberCookieName string
 
 	// ConfirmationExpiry is how long an email confirmation link stays
 	// valid. The default is 24 hours.
@@ -139,8 +150,12 @@ type Kit struct {
 	now       func() time.Time
 	syncEvery time.Duration
 
-	stopStore func()
-	mailWG    sync.WaitGroup
+	rememberCookie string // the remember-me cookie's name, prefixed when Secure
+
+	stopStore   func()
+	stopCleanup chan struct{}
+	cleanupDone chan struct{}
+	mailWG      sync.WaitGroup // mail being sent in the background
 }
 
 // passwordHasher is what authkit needs from internal/passhash; tests wrap
@@ -191,7 +206,23 @@ func New(cfg Config) (*Kit, error) {
 	if k.sessions == nil {
 		k.sessions = k.defaultSessions()
 	}
+	k.rememberCookie = k.cookieName(cfg.RememberCookieName)
+	k.startCleanup(cleanupInterval)
 	return k, nil
+}
+
+// validCookieName reports whether name is a cookie name (an RFC 7230
+// token) that needs no quoting.
+func validCookieName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func setDefaults(cfg *Config) {
@@ -207,6 +238,10 @@ func setDefaults(cfg *Config) {
 	def(&cfg.IdleTimeout, time.Hour)
 	def(&cfg.ResyncInterval, 5*time.Minute)
 	def(&cfg.ConfirmationExpiry, 24*time.Hour)
+	def(&cfg.RememberDuration, 30*24*time.Hour)
+	if cfg.RememberCookieName == "" {
+		cfg.RememberCookieName = "remember_token"
+	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://localhost:8080"
 	}
@@ -232,6 +267,7 @@ func validate(cfg *Config) error {
 	for name, d := range map[string]time.Duration{
 		"SessionLifetime": cfg.SessionLifetime, "IdleTimeout": cfg.IdleTimeout,
 		"ResyncInterval": cfg.ResyncInterval, "ConfirmationExpiry": cfg.ConfirmationExpiry,
+		"RememberDuration": cfg.RememberDuration,
 	} {
 		if d < 0 {
 			return configError("%s must not be negative", name)
@@ -239,6 +275,9 @@ func validate(cfg *Config) error {
 	}
 	if cfg.IdleTimeout > cfg.SessionLifetime {
 		return configError("IdleTimeout (%v) must not exceed SessionLifetime (%v)", cfg.IdleTimeout, cfg.SessionLifetime)
+	}
+	if !validCookieName(cfg.RememberCookieName) {
+		return configError("RememberCookieName %q is not a valid cookie name", cfg.RememberCookieName)
 	}
 	if cfg.MaxConcurrentHashes < 0 {
 		return configError("MaxConcurrentHashes must not be negative")
@@ -308,14 +347,43 @@ func defaultErrorHandler(log *slog.Logger) func(http.ResponseWriter, *http.Reque
 // keep its own values in the same session.
 func (k *Kit) Sessions() *scs.SessionManager { return k.sessions }
 
-// Close stops the Kit's background work: it waits for mail being sent in
-// the background and stops the session store's cleanup goroutine (when
-// the Kit built the store). The Kit must not be used afterwards.
+// Close stops the Kit's background work: it stops the cleanup of expired
+// tokens and sessions, waits for mail being sent in the background, and
+// stops the session store's own cleanup (when the Kit built the store).
+// The Kit must not be used afterwards.
 func (k *Kit) Close() error {
+	close(k.stopCleanup)
+	<-k.cleanupDone
 	k.mailWG.Wait()
 	if k.stopStore != nil {
 		k.stopStore()
-		k.stopStore = nil
 	}
 	return nil
+}
+
+// cleanupInterval is how often expired tokens and session index entries
+// are deleted.
+const cleanupInterval = 10 * time.Minute
+
+// startCleanup deletes expired rows every interval in the background, so
+// that no request pays for it.
+func (k *Kit) startCleanup(interval time.Duration) {
+	k.stopCleanup, k.cleanupDone = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(k.cleanupDone)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-k.stopCleanup:
+				return
+			case <-tick.C:
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				if err := k.store.DeleteExpired(ctx, k.now()); err != nil {
+					k.log.Warn("authkit: deleting expired rows failed", "error", err)
+				}
+				cancel()
+			}
+		}
+	}()
 }

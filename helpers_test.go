@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -146,6 +147,11 @@ func testApp(kit *Kit) http.Handler {
 		kit.Sessions().Put(r.Context(), "visited", true)
 		io.WriteString(w, "ok")
 	})
+	mux.HandleFunc("GET /state", func(w http.ResponseWriter, r *http.Request) {
+		a := From(r)
+		fresh := a.state != nil && !a.state.PasswordAt.IsZero()
+		fmt.Fprintf(w, "%d remembered=%v fresh=%v", a.UserID(), a.IsRemembered(), fresh)
+	})
 	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, strconv.FormatInt(From(r).UserID(), 10))
 	})
@@ -283,3 +289,20 @@ func wantErr(t testing.TB, got, want error) {
 		t.Fatalf("error = %v, want %v", got, want)
 	}
 }
+
+// dropCookie removes a cookie from the browser, as closing the browser
+// does for a session cookie.
+func (b *browser) dropCookie(name string) {
+	u, _ := url.Parse(b.e.srv.URL)
+	b.client.Jar.SetCookies(u, []*http.Cookie{{Name: name, Path: "/", MaxAge: -1}})
+}
+
+func (b *browser) loginRemembered(email string) {
+	b.e.t.Helper()
+	form := url.Values{"email": {email}, "password": {testPassword}, "remember": {"on"}}
+	if code, body := b.post("/login", form); code != 200 {
+		b.e.t.Fatalf("login: %d %s", code, body)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

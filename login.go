@@ -72,41 +72,54 @@ func (a *Auth) Login(email, password string, remember bool) error {
 		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: failureDetail(err)})
 		return err
 	}
-	if err := a.startSession(u, false); err != nil {
+	if _, err := a.startSession(u, nil, ""); err != nil {
 		return err
 	}
-	a.audit(auditEvent{event: eventLogin, outcome: outcomeOK, userID: u.ID})
+	if remember {
+		return a.issueRemember()
+	}
 	return nil
 }
 
-// startSession logs u in on this request under a new session token and
-// records the session in the user's session index.
-func (a *Auth) startSession(u store.User, remembered bool) error {
+// startSession logs u in on this request under a new session token,
+// records the session in the user's session index with the audit entry of
+// the login and, for a session restored from a remember-me token, rotates
+// that token (rot) — one round trip. It reports whether the rotation
+// happened.
+func (a *Auth) startSession(u store.User, rot *store.Rotation, how string) (rotated bool, err error) {
 	k := a.kit
 	oldKey := k.storeKey(k.sessions.Token(a.ctx()))
 	if err := k.sessions.RenewToken(a.ctx()); err != nil {
-		return unavailable("renew session token", err)
+		return false, unavailable("renew session token", err)
 	}
 	now := k.now()
 	st := sessionState{
 		UserID: u.ID, Email: u.Email, Verified: u.Verified, Status: Status(u.Status),
-		Roles: u.Roles, Epoch: u.Epoch, Remembered: remembered,
+		Roles: u.Roles, Epoch: u.Epoch, Remembered: rot != nil,
 		CreatedAt: now, LastActive: now, SyncedAt: now,
 	}
-	k.sessions.Put(a.ctx(), sessionKey, st)
+	if rot != nil {
+		st.RememberSelector = rot.Selector
+	} else {
+		st.PasswordAt = now
+	}
 	info := a.info()
-	err := k.store.RecordLogin(a.ctx(), store.DeviceSession{
+	entry := k.auditEntry(a.ctx(), info, auditEvent{event: eventLogin, outcome: outcomeOK, userID: u.ID, detail: how})
+	rotated, err = k.store.RecordLogin(a.ctx(), store.DeviceSession{
 		UserID: u.ID, Key: k.storeKey(k.sessions.Token(a.ctx())), Replaces: oldKey,
 		CreatedAt: now, ExpiresAt: now.Add(k.cfg.SessionLifetime),
 		IP: info.ip, UserAgent: info.userAgent,
-	})
+	}, entry, rot)
 	if err != nil {
-		k.sessions.Remove(a.ctx(), sessionKey)
-		return unavailable("record session", err)
+		return false, unavailable("record session", err)
 	}
 	a.state = &st
-	return nil
+	a.saveState()
+	return rotated, nil
 }
+
+// saveState writes the request's state back into the session.
+func (a *Auth) saveState() { a.kit.sessions.Put(a.ctx(), sessionKey, *a.state) }
 
 // Logout ends this device's session on the server, so that replaying its
 // cookie afterwards gives an anonymous request (SEC-S3), and clears the
@@ -116,6 +129,9 @@ func (a *Auth) Logout() error {
 		return err
 	}
 	st := a.state
+	if err := a.forgetRemember(); err != nil {
+		return err
+	}
 	if err := a.endSession("logout"); err != nil {
 		return err
 	}
@@ -133,9 +149,10 @@ func (a *Auth) LogoutEverywhere() error {
 		return err
 	}
 	k := a.kit
-	if _, err := k.revokeSessions(a.ctx(), st.UserID, ""); err != nil {
+	if _, err := k.revokeSessions(a.ctx(), st.UserID, "", ""); err != nil {
 		return err
 	}
+	a.clearRememberCookie()
 	if err := a.endSession("logout everywhere"); err != nil {
 		return err
 	}
@@ -152,12 +169,12 @@ func (a *Auth) LogoutEverywhereElse() error {
 		return err
 	}
 	k := a.kit
-	epoch, err := k.revokeSessions(a.ctx(), st.UserID, k.storeKey(k.sessions.Token(a.ctx())))
+	epoch, err := k.revokeSessions(a.ctx(), st.UserID, k.storeKey(k.sessions.Token(a.ctx())), st.RememberSelector)
 	if err != nil {
 		return err
 	}
 	st.Epoch = epoch
-	k.sessions.Put(a.ctx(), sessionKey, *st)
+	a.saveState()
 	a.audit(auditEvent{event: eventLogoutEverywhereElse, outcome: outcomeOK, userID: st.UserID})
 	return nil
 }

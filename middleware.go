@@ -77,11 +77,14 @@ func (a *Auth) load() error {
 	k := a.kit
 	st, ok := k.sessions.Get(a.ctx(), sessionKey).(sessionState)
 	if !ok || st.UserID == 0 {
-		return nil
+		return a.restore()
 	}
 	now := k.now()
 	if now.Sub(st.CreatedAt) >= k.cfg.SessionLifetime || now.Sub(st.LastActive) >= k.cfg.IdleTimeout {
-		return a.endSession("session expired")
+		if err := a.endSession("session expired"); err != nil {
+			return err
+		}
+		return a.restore()
 	}
 	if now.Sub(st.SyncedAt) >= k.syncEvery {
 		u, err := k.store.SessionUser(a.ctx(), st.UserID)

@@ -22,6 +22,13 @@ type sessionState struct {
 	Epoch      int64 // the user's session_epoch at login; a change revokes the session
 	Remembered bool
 
+	// RememberSelector names this device's remember-me token, if any.
+	RememberSelector string
+	// PasswordAt is when the user last proved the password in this
+	// session; zero for a session restored from a remember-me cookie,
+	// which is therefore never "fresh" (SEC-S7).
+	PasswordAt time.Time
+
 	CreatedAt  time.Time // for the absolute lifetime
 	LastActive time.Time // for the idle timeout; recorded at most every syncEvery
 	SyncedAt   time.Time // when the cache was last read from the database

@@ -21,9 +21,10 @@ func (k *Kit) deleteSessions(ctx context.Context, keys []string) error {
 }
 
 // revokeSessions ends every session of the user but the one under keepKey
+// and forgets every remember-me token but keepSelector's ("" keeps none),
 // and returns the user's new session epoch.
-func (k *Kit) revokeSessions(ctx context.Context, userID int64, keepKey string) (int64, error) {
-	epoch, keys, err := k.store.RevokeSessions(ctx, userID, keepKey)
+func (k *Kit) revokeSessions(ctx context.Context, userID int64, keepKey, keepSelector string) (int64, error) {
+	epoch, keys, err := k.store.RevokeSessions(ctx, userID, keepKey, keepSelector)
 	if err != nil {
 		return 0, notFoundOr(err, "revoke sessions")
 	}

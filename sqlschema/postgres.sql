@@ -75,3 +75,19 @@ CREATE TABLE IF NOT EXISTS authkit_audit (
 );
 CREATE INDEX IF NOT EXISTS authkit_audit_at_idx ON authkit_audit (at);
 CREATE INDEX IF NOT EXISTS authkit_audit_user_idx ON authkit_audit (user_id, at);
+
+-- Remember-me tokens, one per remembered device. Only SHA-256 hashes of
+-- the validators are stored. After a rotation the previous validator stays
+-- valid until grace_until, so requests racing with the same cookie all
+-- succeed.
+CREATE TABLE IF NOT EXISTS authkit_remembers (
+    selector       TEXT PRIMARY KEY,
+    validator_hash BYTEA       NOT NULL,
+    previous_hash  BYTEA,
+    grace_until    TIMESTAMPTZ,
+    user_id        BIGINT      NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    created_at     TIMESTAMPTZ NOT NULL,
+    expires_at     TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS authkit_remembers_user_idx ON authkit_remembers (user_id);
+CREATE INDEX IF NOT EXISTS authkit_remembers_expires_idx ON authkit_remembers (expires_at);

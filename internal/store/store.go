@@ -25,7 +25,7 @@ var (
 
 // Tables holds the prefixed table names.
 type Tables struct {
-	Users, Sessions, UserSessions, EmailTokens, Audit string
+	Users, Sessions, UserSessions, EmailTokens, Audit, Remembers string
 }
 
 // Store runs authkit's queries on one database.
@@ -44,6 +44,7 @@ func New(db *sqlx.DB, prefix string) *Store {
 		UserSessions: prefix + "user_sessions",
 		EmailTokens:  prefix + "email_tokens",
 		Audit:        prefix + "audit",
+		Remembers:    prefix + "remembers",
 	}
 	return &Store{db: db, t: t, names: strings.NewReplacer(
 		"{users}", t.Users,
@@ -51,6 +52,7 @@ func New(db *sqlx.DB, prefix string) *Store {
 		"{user_sessions}", t.UserSessions,
 		"{email_tokens}", t.EmailTokens,
 		"{audit}", t.Audit,
+		"{remembers}", t.Remembers,
 	)}
 }
 
@@ -190,6 +192,7 @@ func (s *Store) MarkVerified(ctx context.Context, id int64) error {
 func (s *Store) SetStatus(ctx context.Context, id int64, status int16, revoke bool) ([]string, error) {
 	_, keys, err := s.dropSessions(ctx, `
 		WITH doomed AS (DELETE FROM {user_sessions} WHERE $3 AND user_id = $1 RETURNING token),
+		     rem AS (DELETE FROM {remembers} WHERE $3 AND user_id = $1),
 		     u AS (UPDATE {users} SET status = $2,
 		               session_epoch = session_epoch + CASE WHEN $3 THEN 1 ELSE 0 END
 		           WHERE id = $1 RETURNING session_epoch)
@@ -209,15 +212,17 @@ func (s *Store) DeleteUser(ctx context.Context, id int64) ([]string, error) {
 }
 
 // RevokeSessions drops every session of the user except the one stored
-// under keepKey ("" keeps none) from the index and bumps the user's
+// under keepKey ("" keeps none) from the index, forgets every remember-me
+// token except keepSelector's ("" keeps none), and bumps the user's
 // session epoch, which also kills sessions that a request in flight writes
 // back afterwards. It returns the new epoch and the dropped keys, which
 // the caller deletes from the session store.
-func (s *Store) RevokeSessions(ctx context.Context, userID int64, keepKey string) (int64, []string, error) {
+func (s *Store) RevokeSessions(ctx context.Context, userID int64, keepKey, keepSelector string) (int64, []string, error) {
 	return s.dropSessions(ctx, `
 		WITH doomed AS (DELETE FROM {user_sessions} WHERE user_id = $1 AND token <> $2 RETURNING token),
+		     rem AS (DELETE FROM {remembers} WHERE user_id = $1 AND selector <> $3),
 		     u AS (UPDATE {users} SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch)
-		SELECT (SELECT session_epoch FROM u), array(SELECT token FROM doomed)`, userID, keepKey)
+		SELECT (SELECT session_epoch FROM u), array(SELECT token FROM doomed)`, userID, keepKey, keepSelector)
 }
 
 // dropSessions runs a statement that returns a user's session epoch (NULL
@@ -273,21 +278,47 @@ type DeviceSession struct {
 	UserAgent string
 }
 
+// Rotation replaces the validator of a remember-me token that was just
+// used, keeping the old one valid until GraceUntil.
+type Rotation struct {
+	Selector   string
+	OldHash    []byte // the validator hash the caller saw; the swap happens only if it is still current
+	NewHash    []byte
+	GraceUntil time.Time
+	ExpiresAt  time.Time
+}
+
 // RecordLogin indexes a new session under its user, forgets the session it
-// replaces and this user's expired entries, and stamps the last login, in
-// one round trip.
-func (s *Store) RecordLogin(ctx context.Context, d DeviceSession) error {
-	_, err := s.db.ExecContext(ctx, s.q(`
+// replaces and this user's expired entries, stamps the last login, writes
+// the audit entry and, if rot is set, rotates a remember-me token — all in
+// one round trip. It reports whether the rotation happened: it does not
+// when a concurrent request rotated the token first.
+func (s *Store) RecordLogin(ctx context.Context, d DeviceSession, audit AuditEntry, rot *Rotation) (rotated bool, err error) {
+	if rot == nil {
+		rot = &Rotation{}
+	}
+	var n int
+	err = s.db.QueryRowContext(ctx, s.q(`
 		WITH ins AS (
 		    INSERT INTO {user_sessions} (token, user_id, created_at, expires_at, ip, user_agent)
 		    VALUES ($2, $1, $3, $4, $5, $6)
 		    ON CONFLICT (token) DO UPDATE SET user_id = EXCLUDED.user_id, created_at = EXCLUDED.created_at,
 		        expires_at = EXCLUDED.expires_at, ip = EXCLUDED.ip, user_agent = EXCLUDED.user_agent),
-		     old AS (DELETE FROM {user_sessions} WHERE user_id = $1 AND (token = $7 OR expires_at < $3))
-		UPDATE {users} SET last_login_at = $3 WHERE id = $1`),
-		d.UserID, d.Key, d.CreatedAt, d.ExpiresAt, d.IP, d.UserAgent, d.Replaces)
-	return err
+		     old AS (DELETE FROM {user_sessions} WHERE user_id = $1 AND (token = $7 OR expires_at < $3)),
+		     last AS (UPDATE {users} SET last_login_at = $3 WHERE id = $1),
+		     aud AS (INSERT INTO {audit} (at, event, outcome, user_id, actor_id, ip, user_agent, detail)
+		             VALUES ($3, $8, $9, $1, $10, $5, $6, $11)),
+		     rot AS (UPDATE {remembers}
+		             SET previous_hash = validator_hash, validator_hash = $13, grace_until = $14, expires_at = $15
+		             WHERE selector = $12 AND validator_hash = $16 RETURNING 1)
+		SELECT count(*) FROM rot`),
+		d.UserID, d.Key, d.CreatedAt, d.ExpiresAt, d.IP, d.UserAgent, d.Replaces,
+		audit.Event, audit.Outcome, audit.ActorID, audit.Detail,
+		rot.Selector, rot.NewHash, nullTime(rot.GraceUntil), rot.ExpiresAt, rot.OldHash).Scan(&n)
+	return n == 1, err
 }
+
+func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }
 
 // ForgetSession removes one session from the per-user index.
 func (s *Store) ForgetSession(ctx context.Context, key string) error {

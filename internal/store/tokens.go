@@ -47,12 +47,3 @@ func (s *Store) ConsumeEmailToken(ctx context.Context, selector, purpose string)
 		selector, purpose)
 	return t, notFound(err)
 }
-
-// DeleteExpiredEmailTokens removes tokens that expired before now.
-func (s *Store) DeleteExpiredEmailTokens(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM {email_tokens} WHERE expires_at < $1`), now)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
