@@ -47,7 +47,8 @@ func newApp(ctx context.Context, db *sqlx.DB, mailer authkit.Mailer, baseURL str
 	mux.Handle("POST /logout-everywhere-else", kit.RequireLogin(http.HandlerFunc(h.logoutEverywhereElse)))
 
 	// CrossOriginProtection refuses form posts from other sites (CSRF),
-	// using the Sec-Fetch-Site and Origin headers browsers send; authkit's
-	// middleware then attaches the session to every request.
-	return kit.Middleware(http.NewCrossOriginProtection().Handler(mux)), kit, nil
+	// using the Sec-Fetch-Site and Origin headers browsers send. It comes
+	// first so a refused request costs no session load; authkit's
+	// middleware then attaches the session to every request it lets in.
+	return http.NewCrossOriginProtection().Handler(kit.Middleware(mux)), kit, nil
 }
