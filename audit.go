@@ -23,12 +23,16 @@ const (
 	eventUserCreated          = "user_created"
 	eventUserDeleted          = "user_deleted"
 	eventForceLogout          = "force_logout"
+	eventSecondFactor         = "second_factor"
+	eventTwoFactorChange      = "two_factor_change"
+	eventReauthenticate       = "reauthenticate"
 )
 
 // Outcomes of audit events.
 const (
-	outcomeOK     = "ok"
-	outcomeFailed = "failed"
+	outcomeOK      = "ok"
+	outcomeFailed  = "failed"
+	outcomePending = "pending"
 )
 
 // auditEvent is one authentication event. It never holds a password, code

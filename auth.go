@@ -13,10 +13,11 @@ import (
 // belongs to one request and must not be used from other goroutines or
 // after the handler returns.
 type Auth struct {
-	kit   *Kit
-	w     http.ResponseWriter
-	r     *http.Request
-	state *sessionState // nil when nobody is logged in
+	kit     *Kit
+	w       http.ResponseWriter
+	r       *http.Request
+	state   *sessionState // nil when nobody is logged in
+	pending *pendingLogin // a login waiting for its second factor
 }
 
 func (a *Auth) ctx() context.Context { return a.r.Context() }
@@ -85,6 +86,10 @@ func (a *Auth) HasRole(role string) bool {
 // IsRemembered reports whether the session was restored from a remember-me
 // cookie rather than started by entering the password.
 func (a *Auth) IsRemembered() bool { return a.state != nil && a.state.Remembered }
+
+// AwaitingSecondFactor reports whether a login in this session passed the
+// password check and waits for its second factor (see [Auth.TwoFactor]).
+func (a *Auth) AwaitingSecondFactor() bool { return a.state == nil && a.pending != nil }
 
 // clientIP is the address of the peer that sent the request.
 func (a *Auth) clientIP() string {

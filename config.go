@@ -109,9 +109,28 @@ type Config struct {
 	// "/confirm-email".
 	ConfirmEmailPath string
 
-	// EncryptionKey, when set, encrypts two-factor secrets at rest. It
-	// must be exactly 32 random bytes; keep it out of the database. The
-	// default, nil, stores the secrets unencrypted.
+	// TwoFactorTimeout is how long a login that passed the password check
+	// waits for its second factor. The default is 5 minutes.
+	TwoFactorTimeout time.Duration
+
+	// ReauthenticationWindow is how long after entering the password a
+	// session counts as "fresh" for sensitive operations (two-factor
+	// set-up and removal, new backup codes). The default is 10 minutes.
+	ReauthenticationWindow time.Duration
+
+	// SMS sends the codes of SMS two-factor authentication. Nil, the
+	// default, leaves SMS codes unavailable. See [DevSMS] for development.
+	SMS SMSSender
+
+	// Issuer names the app in authenticator apps, next to the user's email.
+	// The default is the host name of BaseURL.
+	Issuer string
+
+	// EncryptionKey, when set, encrypts TOTP secrets at rest with
+	// XChaCha20-Poly1305. It must be exactly 32 random bytes; keep it out
+	// of the database (for example in an environment variable). The
+	// default, nil, stores the secrets unencrypted. Losing the key disables
+	// every TOTP factor it sealed.
 	EncryptionKey []byte
 
 	// LoginURL, when set, makes RequireLogin redirect anonymous GET and
@@ -190,7 +209,9 @@ func New(cfg Config) (*Kit, error) {
 		store:  store.New(cfg.DB, cfg.TablePrefix),
 		hasher: hasher,
 		log:    cfg.Logger,
-		now:    cfg.Now,
+		// PostgreSQL keeps microseconds; times compared with stored ones
+		// must not carry more.
+		now: func() time.Time { return cfg.Now().Truncate(time.Microsecond) },
 	}
 	k.syncEvery = min(cfg.ResyncInterval, cfg.IdleTimeout/4)
 
@@ -239,6 +260,8 @@ func setDefaults(cfg *Config) {
 	def(&cfg.ResyncInterval, 5*time.Minute)
 	def(&cfg.ConfirmationExpiry, 24*time.Hour)
 	def(&cfg.RememberDuration, 30*24*time.Hour)
+	def(&cfg.TwoFactorTimeout, 5*time.Minute)
+	def(&cfg.ReauthenticationWindow, 10*time.Minute)
 	if cfg.RememberCookieName == "" {
 		cfg.RememberCookieName = "remember_token"
 	}
@@ -267,7 +290,8 @@ func validate(cfg *Config) error {
 	for name, d := range map[string]time.Duration{
 		"SessionLifetime": cfg.SessionLifetime, "IdleTimeout": cfg.IdleTimeout,
 		"ResyncInterval": cfg.ResyncInterval, "ConfirmationExpiry": cfg.ConfirmationExpiry,
-		"RememberDuration": cfg.RememberDuration,
+		"RememberDuration": cfg.RememberDuration, "TwoFactorTimeout": cfg.TwoFactorTimeout,
+		"ReauthenticationWindow": cfg.ReauthenticationWindow,
 	} {
 		if d < 0 {
 			return configError("%s must not be negative", name)
@@ -294,6 +318,12 @@ func validate(cfg *Config) error {
 	}
 	if err := cfg.PasswordPolicy.validate(); err != nil {
 		return err
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = u.Hostname()
+	}
+	if strings.ContainsAny(cfg.Issuer, ":\x00") {
+		return configError("Issuer %q must not contain a colon", cfg.Issuer)
 	}
 	if s := cfg.Sessions; s != nil && !s.Cookie.Secure && !cfg.AllowInsecureCookies {
 		return configError("the Sessions cookie must be Secure (or set AllowInsecureCookies for http://localhost development)")

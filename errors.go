@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/authkit/authkit/internal/passhash"
 )
@@ -91,7 +92,76 @@ var (
 	// ErrNoMailer is returned by operations that need to send mail when
 	// Config.Mailer is nil.
 	ErrNoMailer = errors.New("authkit: no Mailer configured")
+
+	// ErrNoSMSSender is returned by operations that need to send a text
+	// message when Config.SMS is nil.
+	ErrNoSMSSender = errors.New("authkit: no SMS sender configured")
+
+	// ErrReauthenticationRequired is returned by sensitive operations
+	// (setting up or removing a second factor, new backup codes) when the
+	// password was not entered recently in this session; call
+	// [Auth.Reauthenticate] first. A session restored from a remember-me
+	// cookie always needs it.
+	ErrReauthenticationRequired = errors.New("authkit: please enter your password again")
+
+	// ErrNoPendingLogin is returned by second-factor actions when no login
+	// is waiting for a second factor in this session.
+	ErrNoPendingLogin = errors.New("authkit: no login is waiting for a second factor")
+
+	// ErrSecondFactorExpired is returned when the login waiting for a
+	// second factor ran past Config.TwoFactorTimeout; log in again.
+	ErrSecondFactorExpired = errors.New("authkit: the login has expired; please log in again")
+
+	// ErrSecondFactorInvalid is returned for a wrong or malformed code:
+	// empty, with spaces or letters, too long, or in other scripts' digits.
+	ErrSecondFactorInvalid = errors.New("authkit: invalid code")
+
+	// ErrTooManyWrongCodes is returned for the wrong code that uses up a
+	// pending login's tries; the login is void and must start again.
+	ErrTooManyWrongCodes = errors.New("authkit: too many wrong codes; please log in again")
+
+	// ErrSecondFactorNotVerified is returned by CompleteTwoFactorLogin
+	// when no Verify call succeeded in this pending login.
+	ErrSecondFactorNotVerified = errors.New("authkit: the second factor has not been verified")
+
+	// ErrMethodNotEnabled is returned when the user has no working second
+	// factor of the method asked for.
+	ErrMethodNotEnabled = errors.New("authkit: that second-factor method is not enabled")
+
+	// ErrMethodAlreadyEnabled is returned when setting up a method the
+	// user already has; disable it first to replace it.
+	ErrMethodAlreadyEnabled = errors.New("authkit: that second-factor method is already enabled")
+
+	// ErrInvalidPhone is returned for a phone number that is not in
+	// international form (+ and 8 to 15 digits).
+	ErrInvalidPhone = errors.New("authkit: invalid phone number")
 )
+
+// SecondFactorRequiredError is returned by Login when the password was
+// right and the account has a second factor. Nobody is logged in yet: the
+// session holds the pending login until a Verify method of
+// [Auth.TwoFactor] succeeds and [Auth.CompleteTwoFactorLogin] is called.
+type SecondFactorRequiredError struct {
+	// Methods lists the factors the user can prove, with masked contacts.
+	Methods []SecondFactor
+}
+
+func (e *SecondFactorRequiredError) Error() string { return "authkit: second factor required" }
+
+// TooManyRequestsError is returned when a throttle refuses an action.
+// Apps usually answer 429 Too Many Requests with a Retry-After header.
+type TooManyRequestsError struct {
+	// RetryAfter is how long to wait before trying again; zero when
+	// waiting will not help (start over instead).
+	RetryAfter time.Duration
+}
+
+func (e *TooManyRequestsError) Error() string {
+	if e.RetryAfter <= 0 {
+		return "authkit: too many requests"
+	}
+	return "authkit: too many requests; try again in " + humanDuration(e.RetryAfter.Round(time.Second))
+}
 
 // StatusError is returned when an account's status forbids the action, for
 // example Login by a banned user. It matches [ErrAccountStatus].

@@ -22,6 +22,7 @@ import (
 
 	"github.com/authkit/authkit/internal/pgtest"
 	"github.com/authkit/authkit/sqlschema"
+	"github.com/authkit/authkit/twofactor"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
@@ -136,6 +137,20 @@ func testApp(kit *Kit) http.Handler {
 		return a.Login(r.FormValue("email"), r.FormValue("password"), r.FormValue("remember") == "on")
 	})
 	act("/confirm", func(a *Auth, r *http.Request) error { return a.ConfirmEmail(r.FormValue("token")) })
+	mux.HandleFunc("POST /2fa/enroll", func(w http.ResponseWriter, r *http.Request) {
+		enrol, err := From(r).TwoFactor().EnrollTOTP()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		io.WriteString(w, enrol.Secret)
+	})
+	act("/2fa/confirm", func(a *Auth, r *http.Request) error {
+		_, err := a.TwoFactor().Confirm(twofactor.TOTP, r.FormValue("code"))
+		return err
+	})
+	act("/2fa/verify", func(a *Auth, r *http.Request) error { return a.TwoFactor().VerifyTOTP(r.FormValue("code")) })
+	act("/2fa/complete", func(a *Auth, r *http.Request) error { return a.CompleteTwoFactorLogin() })
 	act("/logout", func(a *Auth, r *http.Request) error { return a.Logout() })
 	act("/logout-everywhere", func(a *Auth, r *http.Request) error { return a.LogoutEverywhere() })
 	act("/logout-everywhere-else", func(a *Auth, r *http.Request) error { return a.LogoutEverywhereElse() })
@@ -306,3 +321,50 @@ func (b *browser) loginRemembered(email string) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// device is one client calling the Go API through the middleware, with
+// its cookies kept between calls, for flows that span requests.
+type device struct {
+	e       *env
+	mu      sync.Mutex // tests send requests of one device in parallel
+	cookies map[string]*http.Cookie
+}
+
+func (e *env) device() *device { return &device{e: e, cookies: map[string]*http.Cookie{}} }
+
+// do runs f in a request of this device and keeps the cookies the
+// response sets.
+func (d *device) do(f func(a *Auth)) {
+	d.e.t.Helper()
+	req := httptest.NewRequest("POST", "https://example.com/", nil)
+	d.mu.Lock()
+	for _, c := range d.cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	d.mu.Unlock()
+	rec := httptest.NewRecorder()
+	d.e.kit.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f(From(r)) })).ServeHTTP(rec, req)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, c := range rec.Result().Cookies() {
+		if c.MaxAge < 0 || c.Value == "" {
+			delete(d.cookies, c.Name)
+		} else {
+			d.cookies[c.Name] = c
+		}
+	}
+}
+
+// err runs f in a request of this device and returns its error.
+func (d *device) err(f func(a *Auth) error) error {
+	d.e.t.Helper()
+	var err error
+	d.do(func(a *Auth) { err = f(a) })
+	return err
+}
+
+func (d *device) userID() int64 {
+	var id int64
+	d.do(func(a *Auth) { id = a.UserID() })
+	return id
+}

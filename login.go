@@ -19,7 +19,11 @@ import (
 //     same [ErrInvalidCredentials];
 //  3. the address is confirmed ([ErrEmailNotVerified]), unless
 //     verification is disabled;
-//  4. the account's status is Normal (a [*StatusError] naming the status).
+//  4. the account's status is Normal (a [*StatusError] naming the status);
+//  5. if the account has a second factor, nobody is logged in yet: Login
+//     returns a [*SecondFactorRequiredError] listing the methods, and the
+//     session waits for [Auth.TwoFactor] to verify a code and
+//     [Auth.CompleteTwoFactorLogin] to finish (remember is kept until then).
 //
 // A legacy or weaker password hash is upgraded to the current argon2id
 // parameters on success. The pre-login session token is discarded, so a
@@ -71,6 +75,13 @@ func (a *Auth) Login(email, password string, remember bool) error {
 	if err := checkLoginStatus(Status(u.Status)); err != nil {
 		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: failureDetail(err)})
 		return err
+	}
+	_, factors, err := k.userFactors(a.ctx(), u.ID)
+	if err != nil {
+		return err
+	}
+	if methods := enabledOnly(factors); len(methods) > 0 {
+		return a.beginSecondFactor(u, remember, methods)
 	}
 	if _, err := a.startSession(u, nil, ""); err != nil {
 		return err
@@ -189,4 +200,57 @@ func (k *Kit) upgradeHash(ctx context.Context, userID int64, password string) {
 	if err != nil {
 		k.log.WarnContext(ctx, "authkit: upgrading password hash failed", "user_id", userID, "error", err)
 	}
+}
+
+// checkPassword verifies the password of the logged-in user, for actions
+// that need it again. A wrong one gives ErrInvalidCredentials.
+func (a *Auth) checkPassword(userID int64, password string) error {
+	k := a.kit
+	password, err := k.cfg.PasswordPolicy.normalizePassword(password)
+	if err != nil {
+		return ErrInvalidCredentials
+	}
+	u, err := k.store.UserByID(a.ctx(), userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrNotLoggedIn
+	}
+	if err != nil {
+		return unavailable("load user", err)
+	}
+	ok, _, err := k.hasher.Verify(a.ctx(), u.PasswordHash, password)
+	if ctxErr := a.ctx().Err(); err != nil && ctxErr != nil {
+		return ctxErr
+	}
+	if !ok {
+		a.audit(auditEvent{event: eventReauthenticate, outcome: outcomeFailed, userID: userID, detail: "wrong password"})
+		return ErrInvalidCredentials
+	}
+	return nil
+}
+
+// Reauthenticate checks the logged-in user's password again and, if it is
+// right, marks the session fresh for Config.ReauthenticationWindow, so
+// that sensitive operations stop answering [ErrReauthenticationRequired].
+// It renews the session token (SEC-S2). A session restored from a
+// remember-me cookie needs this before any sensitive change (SEC-S7).
+func (a *Auth) Reauthenticate(password string) error {
+	st, err := a.requireLogin()
+	if err != nil {
+		return err
+	}
+	if err := a.checkPassword(st.UserID, password); err != nil {
+		return err
+	}
+	k := a.kit
+	oldKey := k.storeKey(k.sessions.Token(a.ctx()))
+	if err := k.sessions.RenewToken(a.ctx()); err != nil {
+		return unavailable("renew session token", err)
+	}
+	if err := k.store.RenameSession(a.ctx(), oldKey, k.storeKey(k.sessions.Token(a.ctx()))); err != nil {
+		return unavailable("record session", err)
+	}
+	st.PasswordAt = k.now()
+	a.saveState()
+	a.audit(auditEvent{event: eventReauthenticate, outcome: outcomeOK, userID: st.UserID})
+	return nil
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/authkit/authkit/internal/smtpmail"
@@ -20,6 +18,9 @@ const (
 	// MessageConfirmEmail asks a new user to confirm their address; Link
 	// leads to Config.ConfirmEmailPath with the token.
 	MessageConfirmEmail MessageKind = "confirm-email"
+	// MessageLoginCode carries a one-time code for the second step of a
+	// login, or for enabling email codes. It has no Link.
+	MessageLoginCode MessageKind = "login-code"
 )
 
 // Message is an email authkit wants sent. Text is a complete plain-text
@@ -47,8 +48,7 @@ type DevMailer struct {
 	// Out receives a copy of every message. Nil prints nothing.
 	Out io.Writer
 
-	mu   sync.Mutex
-	msgs []Message
+	sent outbox[Message]
 }
 
 // NewDevMailer returns a DevMailer that prints to out (nil for none).
@@ -59,9 +59,7 @@ func (m *DevMailer) Send(ctx context.Context, msg Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.msgs = append(m.msgs, msg)
+	m.sent.add(msg)
 	if m.Out != nil {
 		_, err := fmt.Fprintf(m.Out, "---- mail to %s: %s\n%s\n----\n", msg.To, msg.Subject, msg.Text)
 		return err
@@ -70,22 +68,11 @@ func (m *DevMailer) Send(ctx context.Context, msg Message) error {
 }
 
 // Messages returns the messages sent so far, oldest first.
-func (m *DevMailer) Messages() []Message {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.msgs)
-}
+func (m *DevMailer) Messages() []Message { return m.sent.all() }
 
 // Last returns the newest message sent to the address to.
 func (m *DevMailer) Last(to string) (Message, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i := len(m.msgs) - 1; i >= 0; i-- {
-		if m.msgs[i].To == to {
-			return m.msgs[i], true
-		}
-	}
-	return Message{}, false
+	return m.sent.last(func(msg Message) bool { return msg.To == to })
 }
 
 // SMTPTLS is how an [SMTPMailer] protects its connection.

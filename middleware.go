@@ -76,10 +76,17 @@ func (k *Kit) RequireLogin(next http.Handler) http.Handler {
 func (a *Auth) load() error {
 	k := a.kit
 	st, ok := k.sessions.Get(a.ctx(), sessionKey).(sessionState)
+	now := k.now()
+	if ok && st.Pending != nil {
+		if now.Before(st.Pending.ExpiresAt) {
+			a.pending = st.Pending
+			return nil
+		}
+		k.sessions.Remove(a.ctx(), sessionKey)
+	}
 	if !ok || st.UserID == 0 {
 		return a.restore()
 	}
-	now := k.now()
 	if now.Sub(st.CreatedAt) >= k.cfg.SessionLifetime || now.Sub(st.LastActive) >= k.cfg.IdleTimeout {
 		if err := a.endSession("session expired"); err != nil {
 			return err

@@ -29,9 +29,22 @@ type sessionState struct {
 	// which is therefore never "fresh" (SEC-S7).
 	PasswordAt time.Time
 
+	// Pending is a login waiting for its second factor; UserID is 0
+	// meanwhile, so nobody counts as logged in.
+	Pending *pendingLogin
+
 	CreatedAt  time.Time // for the absolute lifetime
 	LastActive time.Time // for the idle timeout; recorded at most every syncEvery
 	SyncedAt   time.Time // when the cache was last read from the database
+}
+
+// pendingLogin is a login that passed the password check and waits for
+// its second factor. AttemptID binds the codes and the verification to
+// this one attempt (SEC-F1).
+type pendingLogin struct {
+	AttemptID string
+	UserID    int64
+	ExpiresAt time.Time
 }
 
 func init() {

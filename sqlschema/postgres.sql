@@ -91,3 +91,59 @@ CREATE TABLE IF NOT EXISTS authkit_remembers (
 );
 CREATE INDEX IF NOT EXISTS authkit_remembers_user_idx ON authkit_remembers (user_id);
 CREATE INDEX IF NOT EXISTS authkit_remembers_expires_idx ON authkit_remembers (expires_at);
+
+-- Second factors enabled per user. method is twofactor.Method (1 TOTP,
+-- 2 email, 3 SMS). A factor counts only once verified. secret is the TOTP
+-- secret, sealed with Config.EncryptionKey when one is set; last_step is
+-- the last accepted TOTP time step, so a code is accepted once.
+CREATE TABLE IF NOT EXISTS authkit_second_factors (
+    user_id    BIGINT      NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    method     SMALLINT    NOT NULL,
+    verified   BOOLEAN     NOT NULL DEFAULT FALSE,
+    contact    TEXT        NOT NULL DEFAULT '',
+    secret     BYTEA,
+    encrypted  BOOLEAN     NOT NULL DEFAULT FALSE,
+    last_step  BIGINT      NOT NULL DEFAULT 0,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (user_id, method)
+);
+
+-- Logins waiting for their second factor. The session names the attempt;
+-- the counters live here so that parallel requests cannot share out more
+-- guesses than allowed.
+CREATE TABLE IF NOT EXISTS authkit_two_factor_attempts (
+    id           TEXT PRIMARY KEY,
+    user_id      BIGINT      NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    remember     BOOLEAN     NOT NULL,
+    failures     INT         NOT NULL DEFAULT 0,
+    verified     BOOLEAN     NOT NULL DEFAULT FALSE,
+    sends        INT         NOT NULL DEFAULT 0,
+    last_send_at TIMESTAMPTZ,
+    created_at   TIMESTAMPTZ NOT NULL,
+    expires_at   TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS authkit_two_factor_attempts_user_idx ON authkit_two_factor_attempts (user_id);
+CREATE INDEX IF NOT EXISTS authkit_two_factor_attempts_expires_idx ON authkit_two_factor_attempts (expires_at);
+
+-- One-time codes sent by email or SMS, hashed and bound to what they were
+-- sent for (a login attempt, or enabling the factor).
+CREATE TABLE IF NOT EXISTS authkit_otp_codes (
+    id         BIGSERIAL PRIMARY KEY,
+    user_id    BIGINT      NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    method     SMALLINT    NOT NULL,
+    binding    TEXT        NOT NULL,
+    code_hash  BYTEA       NOT NULL,
+    contact    TEXT        NOT NULL DEFAULT '',
+    failures   INT         NOT NULL DEFAULT 0,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS authkit_otp_codes_binding_idx ON authkit_otp_codes (binding, method);
+CREATE INDEX IF NOT EXISTS authkit_otp_codes_expires_idx ON authkit_otp_codes (expires_at);
+
+-- Backup codes, hashed; each works once.
+CREATE TABLE IF NOT EXISTS authkit_backup_codes (
+    user_id   BIGINT NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    code_hash BYTEA  NOT NULL,
+    PRIMARY KEY (user_id, code_hash)
+);

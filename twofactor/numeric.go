@@ -5,7 +5,9 @@ import "strings"
 // The bounds on the length of one-time numeric codes. Fewer than six digits
 // is too easy to guess (SEC-F3); more than ten is too tedious to type.
 const (
+	// MinNumericDigits is the fewest digits a numeric code has (SEC-F3).
 	MinNumericDigits = 6
+	// MaxNumericDigits is the most digits a numeric code has.
 	MaxNumericDigits = 10
 )
 

@@ -26,7 +26,8 @@ type Options struct {
 	DataDir string
 
 	// SocketDir is the directory the server puts its Unix socket in. Start
-	// creates it when missing. The default is a new directory under
+	// creates it for the server's account when it is missing, and leaves an
+	// existing one as it is. The default is a new directory under
 	// os.TempDir, which Stop removes. It must be a short path: the socket's
 	// path, which adds 15 bytes to it, may be at most 107 bytes long.
 	SocketDir string
@@ -84,7 +85,7 @@ const socketDirPrefix = "pgcluster-"
 //
 // ctx bounds creating the cluster and waiting for the server; the server
 // itself runs until [Cluster.Stop], whatever becomes of ctx.
-func Start(ctx context.Context, opts Options) (*Cluster, error) {
+func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if opts.DataDir == "" {
 		return nil, errors.New("pgcluster: Options.DataDir is required")
 	}
@@ -96,36 +97,39 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := &logTail{}
-	output := io.Writer(log)
-	if opts.Log != nil {
-		output = io.MultiWriter(opts.Log, log)
+	c := &Cluster{
+		port:   defaultPort,
+		log:    &logTail{},
+		exited: make(chan struct{}),
 	}
-	dataDir, err := prepareDataDir(ctx, binDir, opts.DataDir, account, opts.Settings, output, log)
+	if port := opts.Settings["port"]; port != "" {
+		c.port = port
+	}
+	output := io.Writer(c.log)
+	if opts.Log != nil {
+		output = io.MultiWriter(opts.Log, c.log)
+	}
+	// The socket directory comes first, as a mistake in it is found at once,
+	// without waiting for initdb.
+	if err := c.prepareSocketDir(opts.SocketDir, account); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			c.removeSocketDir()
+		}
+	}()
+	dataDir, err := prepareDataDir(ctx, binDir, opts.DataDir, account, opts.Settings, output, c.log)
 	if err != nil {
 		return nil, err
 	}
 	if err := StopServer(ctx, dataDir, FastShutdown); err != nil {
 		return nil, err
 	}
-
-	c := &Cluster{
-		port:   defaultPort,
-		log:    log,
-		exited: make(chan struct{}),
-	}
-	if port := opts.Settings["port"]; port != "" {
-		c.port = port
-	}
-	if err := c.prepareSocketDir(opts.SocketDir, account); err != nil {
-		return nil, err
-	}
 	if err := removeStaleSocket(c.socketDir, c.port, dataDir); err != nil {
-		c.removeSocketDir()
 		return nil, err
 	}
 	if err := c.start(ctx, binDir, dataDir, account, opts.Settings, output); err != nil {
-		c.removeSocketDir()
 		return nil, err
 	}
 	return c, nil
@@ -143,13 +147,8 @@ func prepareDataDir(ctx context.Context, binDir, dataDir string, account *server
 	entries, err := os.ReadDir(dataDir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		// The parents are made readable by all, like any directory made by
-		// hand, so that the server's account can reach the data directory.
-		if err := os.MkdirAll(filepath.Dir(dataDir), 0o755); err != nil {
-			return "", fmt.Errorf("pgcluster: %w", err)
-		}
-		if err := os.Mkdir(dataDir, 0o700); err != nil {
-			return "", fmt.Errorf("pgcluster: %w", err)
+		if err := makeServerDir(dataDir); err != nil {
+			return "", err
 		}
 	case err != nil:
 		return "", fmt.Errorf("pgcluster: %w", err)
@@ -193,43 +192,51 @@ func resolveDataDir(dataDir string, account *serverAccount) (string, error) {
 }
 
 // prepareSocketDir sets c.socketDir to dir, or to a new directory if dir is
-// empty, and makes sure that the server can use it. Only a directory made
-// here is handed to the server's account: an existing one may be shared.
-func (c *Cluster) prepareSocketDir(dir string, account *serverAccount) error {
-	var err error
+// empty, and makes sure that the server can use it.
+func (c *Cluster) prepareSocketDir(dir string, account *serverAccount) (err error) {
 	if dir == "" {
-		dir, err = os.MkdirTemp("", socketDirPrefix)
-		c.ownsSocketDir = err == nil
-	} else {
-		dir, err = filepath.Abs(dir)
-	}
-	if err != nil {
+		if dir, err = os.MkdirTemp("", socketDirPrefix); err != nil {
+			return fmt.Errorf("pgcluster: %w", err)
+		}
+		c.ownsSocketDir = true
+	} else if dir, err = filepath.Abs(dir); err != nil {
 		return fmt.Errorf("pgcluster: %w", err)
 	}
 	c.socketDir = dir
+	defer func() {
+		if err != nil {
+			c.removeSocketDir()
+		}
+	}()
 	if socket := filepath.Join(dir, ".s.PGSQL."+c.port); len(socket) > maxSocketPath {
-		c.removeSocketDir()
 		return fmt.Errorf("pgcluster: socket path %s is %d bytes, more than the %d a Unix socket allows: use a shorter SocketDir",
 			socket, len(socket), maxSocketPath)
 	}
-	made := c.ownsSocketDir
-	if !made {
-		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return fmt.Errorf("pgcluster: %w", err)
-			}
-			made = true
+	if !c.ownsSocketDir {
+		if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+			// An existing directory may be shared, such as /tmp, so it is
+			// left as it is.
+			return account.checkCanReach(dir)
 		}
-	}
-	if made {
-		if err := account.chown(dir); err != nil {
-			c.removeSocketDir()
+		if err := makeServerDir(dir); err != nil {
 			return err
 		}
 	}
-	if err := account.checkCanReach(dir); err != nil {
-		c.removeSocketDir()
+	if err := account.chown(dir); err != nil {
 		return err
+	}
+	return account.checkCanReach(dir)
+}
+
+// makeServerDir creates dir, private to its owner, and any missing parents,
+// readable by all like any directory made by hand, so that the server's
+// account can reach dir once it owns it.
+func makeServerDir(dir string) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
 	}
 	return nil
 }

@@ -188,10 +188,14 @@ func TestStopServer_StopsAServerWhoseClusterIsGone(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The server removes its pid file as the last thing before it exits.
+	if _, err := os.Stat(filepath.Join(dataDir, "postmaster.pid")); !os.IsNotExist(err) {
+		t.Errorf("StopServer returned before the server exited (%v)", err)
+	}
 	select {
 	case <-c.exited:
-	default:
-		t.Fatal("StopServer returned before the server exited")
+	case <-time.After(time.Minute):
+		t.Fatal("the server still runs")
 	}
 }
 

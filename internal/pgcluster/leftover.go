@@ -45,7 +45,7 @@ const (
 )
 
 // pollInterval is how often the state of a starting or stopping server is
-// checked. Both take a few hundred milliseconds.
+// checked. Either takes some tens of milliseconds.
 const pollInterval = 10 * time.Millisecond
 
 // StopServer stops the server that runs on dataDir, if any, and waits until

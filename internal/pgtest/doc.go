@@ -15,7 +15,8 @@
 // The server is the one DATABASE_URL names, if it is set; its role needs
 // CREATEDB, and the server must be PostgreSQL 13 or later. Otherwise [Run]
 // starts a throwaway cluster of its own with [pgcluster], tuned for speed
-// over durability, and deletes it when the tests end. With neither
+// over durability and kept in /dev/shm when that has room, and deletes it
+// when the tests end. With neither
 // DATABASE_URL nor PostgreSQL's server binaries, the tests fail: a suite
 // that silently skips its database tests proves nothing.
 //

@@ -57,13 +57,15 @@ func (s *Store) DeleteRemember(ctx context.Context, selector string) error {
 	return err
 }
 
-// DeleteExpired removes expired remember-me tokens, mailed tokens and
-// session index entries. Each DELETE walks an index on the expiry column,
+// DeleteExpired removes expired remember-me tokens, mailed tokens, session
+// index entries, pending second-factor logins and one-time codes. Each DELETE walks an index on the expiry column,
 // so the cost grows with what expired, not with the table.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
 	_, err := s.db.ExecContext(ctx, s.q(`
 		WITH r AS (DELETE FROM {remembers} WHERE expires_at < $1),
-		     t AS (DELETE FROM {email_tokens} WHERE expires_at < $1)
+		     t AS (DELETE FROM {email_tokens} WHERE expires_at < $1),
+		     a AS (DELETE FROM {attempts} WHERE expires_at < $1),
+		     o AS (DELETE FROM {otp_codes} WHERE expires_at < $1)
 		DELETE FROM {user_sessions} WHERE expires_at < $1`), now)
 	return err
 }

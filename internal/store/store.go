@@ -26,6 +26,7 @@ var (
 // Tables holds the prefixed table names.
 type Tables struct {
 	Users, Sessions, UserSessions, EmailTokens, Audit, Remembers string
+	SecondFactors, Attempts, OTPCodes, BackupCodes               string
 }
 
 // Store runs authkit's queries on one database.
@@ -45,6 +46,11 @@ func New(db *sqlx.DB, prefix string) *Store {
 		EmailTokens:  prefix + "email_tokens",
 		Audit:        prefix + "audit",
 		Remembers:    prefix + "remembers",
+
+		SecondFactors: prefix + "second_factors",
+		Attempts:      prefix + "two_factor_attempts",
+		OTPCodes:      prefix + "otp_codes",
+		BackupCodes:   prefix + "backup_codes",
 	}
 	return &Store{db: db, t: t, names: strings.NewReplacer(
 		"{users}", t.Users,
@@ -53,6 +59,10 @@ func New(db *sqlx.DB, prefix string) *Store {
 		"{email_tokens}", t.EmailTokens,
 		"{audit}", t.Audit,
 		"{remembers}", t.Remembers,
+		"{second_factors}", t.SecondFactors,
+		"{attempts}", t.Attempts,
+		"{otp_codes}", t.OTPCodes,
+		"{backup_codes}", t.BackupCodes,
 	)}
 }
 
@@ -319,6 +329,13 @@ func (s *Store) RecordLogin(ctx context.Context, d DeviceSession, audit AuditEnt
 }
 
 func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }
+
+// RenameSession moves an index entry to the session's new key after its
+// token was renewed.
+func (s *Store) RenameSession(ctx context.Context, oldKey, newKey string) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE {user_sessions} SET token = $2 WHERE token = $1`), oldKey, newKey)
+	return err
+}
 
 // ForgetSession removes one session from the per-user index.
 func (s *Store) ForgetSession(ctx context.Context, key string) error {

@@ -1,0 +1,277 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// Factor is a row of the second factors table.
+type Factor struct {
+	UserID    int64     `db:"user_id"`
+	Method    int16     `db:"method"`
+	Verified  bool      `db:"verified"`
+	Contact   string    `db:"contact"`
+	Secret    []byte    `db:"secret"`
+	Encrypted bool      `db:"encrypted"`
+	LastStep  int64     `db:"last_step"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+// ErrFactorEnabled is returned when a factor that is already verified
+// would be replaced.
+var ErrFactorEnabled = errors.New("store: factor already enabled")
+
+// Factors returns the user's second factors, verified or not, by method.
+func (s *Store) Factors(ctx context.Context, userID int64) ([]Factor, error) {
+	fs := []Factor{}
+	err := s.db.SelectContext(ctx, &fs, s.q(`
+		SELECT user_id, method, verified, contact, secret, encrypted, last_step, created_at
+		FROM {second_factors} WHERE user_id = $1 ORDER BY method`), userID)
+	return fs, err
+}
+
+// PutUnverifiedFactor stores a factor that is being set up, replacing an
+// earlier unfinished set-up of the same method, or returns
+// ErrFactorEnabled if that method is already verified.
+func (s *Store) PutUnverifiedFactor(ctx context.Context, f Factor) error {
+	res, err := s.db.ExecContext(ctx, s.q(`
+		INSERT INTO {second_factors} (user_id, method, verified, contact, secret, encrypted, last_step, created_at)
+		VALUES ($1, $2, FALSE, $3, $4, $5, 0, $6)
+		ON CONFLICT (user_id, method) DO UPDATE
+		SET contact = EXCLUDED.contact, secret = EXCLUDED.secret, encrypted = EXCLUDED.encrypted,
+		    last_step = 0, created_at = EXCLUDED.created_at
+		WHERE NOT {second_factors}.verified`),
+		f.UserID, f.Method, f.Contact, f.Secret, f.Encrypted, f.CreatedAt)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return errors.Join(err, ErrFactorEnabled)
+	}
+	return nil
+}
+
+// VerifyFactor marks a factor as working, remembering the TOTP step that
+// proved it. It returns ErrNotFound if there is no unverified factor of
+// that method.
+func (s *Store) VerifyFactor(ctx context.Context, userID int64, method int16, lastStep int64) error {
+	return s.execOne(ctx, `UPDATE {second_factors} SET verified = TRUE, last_step = $3
+		WHERE user_id = $1 AND method = $2 AND NOT verified`, userID, method, lastStep)
+}
+
+// AdvanceTOTPStep records step as the last accepted TOTP step, only if it
+// is later than the one stored: of two requests with the same code, only
+// one advances (SEC-F2).
+func (s *Store) AdvanceTOTPStep(ctx context.Context, userID int64, method int16, step int64) (bool, error) {
+	err := s.execOne(ctx, `UPDATE {second_factors} SET last_step = $3
+		WHERE user_id = $1 AND method = $2 AND verified AND last_step < $3`, userID, method, step)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// DeleteFactor removes one of the user's factors. When no verified factor
+// is left, the backup codes go too. It returns ErrNotFound if the user had
+// no such factor.
+func (s *Store) DeleteFactor(ctx context.Context, userID int64, method int16) error {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(`
+		WITH gone AS (DELETE FROM {second_factors} WHERE user_id = $1 AND method = $2 RETURNING 1),
+		     left_ AS (SELECT 1 FROM {second_factors} WHERE user_id = $1 AND method <> $2 AND verified),
+		     codes AS (DELETE FROM {backup_codes}
+		               WHERE user_id = $1 AND EXISTS (SELECT 1 FROM gone) AND NOT EXISTS (SELECT 1 FROM left_))
+		SELECT count(*) FROM gone`), userID, method).Scan(&n)
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return err
+}
+
+// Attempt is a login waiting for its second factor.
+type Attempt struct {
+	ID        string    `db:"id"`
+	UserID    int64     `db:"user_id"`
+	Remember  bool      `db:"remember"`
+	Failures  int       `db:"failures"`
+	Verified  bool      `db:"verified"`
+	CreatedAt time.Time `db:"created_at"`
+	ExpiresAt time.Time `db:"expires_at"`
+}
+
+// CreateAttempt stores a new pending login and deletes the user's expired
+// ones.
+func (s *Store) CreateAttempt(ctx context.Context, a Attempt) error {
+	_, err := s.db.ExecContext(ctx, s.q(`
+		WITH old AS (DELETE FROM {attempts} WHERE user_id = $2 AND expires_at < $4)
+		INSERT INTO {attempts} (id, user_id, remember, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`),
+		a.ID, a.UserID, a.Remember, a.CreatedAt, a.ExpiresAt)
+	return err
+}
+
+// ReserveTry counts one try against a pending login before the code is
+// checked, so that parallel requests cannot check more codes than max
+// between them, and returns the tries used so far. It returns ErrNotFound
+// when the login is missing, expired or out of tries (OutOfTries tells
+// which).
+func (s *Store) ReserveTry(ctx context.Context, id string, now time.Time, max int) (int, error) {
+	var tries int
+	err := s.db.QueryRowContext(ctx, s.q(`
+		UPDATE {attempts} SET failures = failures + 1
+		WHERE id = $1 AND expires_at > $2 AND failures < $3 RETURNING failures`),
+		id, now, max).Scan(&tries)
+	return tries, notFound(err)
+}
+
+// OutOfTries reports whether a pending login exists and used up its tries.
+func (s *Store) OutOfTries(ctx context.Context, id string, max int) (bool, error) {
+	var out bool
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT failures >= $2 FROM {attempts} WHERE id = $1`), id, max).Scan(&out)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return out, err
+}
+
+// PassTry marks a pending login verified and gives back the try its right
+// code reserved.
+func (s *Store) PassTry(ctx context.Context, id string) error {
+	return s.execOne(ctx, `UPDATE {attempts} SET verified = TRUE, failures = failures - 1 WHERE id = $1`, id)
+}
+
+// LiveAttempt returns a pending login that has not expired and has
+// failures left, or ErrNotFound.
+func (s *Store) LiveAttempt(ctx context.Context, id string, now time.Time, max int) (Attempt, error) {
+	var a Attempt
+	err := s.db.GetContext(ctx, &a, s.q(`
+		SELECT id, user_id, remember, failures, verified, created_at, expires_at FROM {attempts}
+		WHERE id = $1 AND expires_at > $2 AND failures < $3`), id, now, max)
+	return a, notFound(err)
+}
+
+// FinishAttempt deletes a verified, unexpired pending login and returns
+// it: only one request can finish a login.
+func (s *Store) FinishAttempt(ctx context.Context, id string, now time.Time) (Attempt, error) {
+	var a Attempt
+	err := s.db.GetContext(ctx, &a, s.q(`
+		DELETE FROM {attempts} WHERE id = $1 AND verified AND expires_at > $2
+		RETURNING id, user_id, remember, failures, verified, created_at, expires_at`), id, now)
+	return a, notFound(err)
+}
+
+// DeleteAttempt deletes a pending login.
+func (s *Store) DeleteAttempt(ctx context.Context, id string) error {
+	_, err := s.db.ExecContext(ctx, s.q(`DELETE FROM {attempts} WHERE id = $1`), id)
+	return err
+}
+
+// CountSend allows one more code to be sent for a pending login if at
+// least gap has passed since the last one and fewer than max were sent.
+// When it refuses, it returns when a send would be allowed (zero when the
+// login has used all its sends).
+func (s *Store) CountSend(ctx context.Context, id string, now time.Time, gap time.Duration, max int) (bool, time.Time, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(`
+		WITH upd AS (UPDATE {attempts} SET sends = sends + 1, last_send_at = $2
+		             WHERE id = $1 AND sends < $4 AND (last_send_at IS NULL OR last_send_at <= $3) RETURNING 1)
+		SELECT count(*) FROM upd`), id, now, now.Add(-gap), max).Scan(&n)
+	if err != nil || n == 1 {
+		return n == 1, time.Time{}, err
+	}
+	var sends int
+	var last sql.NullTime
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT sends, last_send_at FROM {attempts} WHERE id = $1`), id).Scan(&sends, &last)
+	if err != nil {
+		return false, time.Time{}, notFound(err)
+	}
+	if sends >= max || !last.Valid {
+		return false, time.Time{}, nil
+	}
+	return false, last.Time.Add(gap), nil
+}
+
+// OTPCode is a one-time code sent by email or SMS.
+type OTPCode struct {
+	UserID    int64
+	Method    int16
+	Binding   string
+	CodeHash  []byte
+	Contact   string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// ReplaceOTPCode stores a code, voiding earlier codes of the same method
+// and binding.
+func (s *Store) ReplaceOTPCode(ctx context.Context, c OTPCode) error {
+	_, err := s.db.ExecContext(ctx, s.q(`
+		WITH old AS (DELETE FROM {otp_codes} WHERE binding = $3 AND method = $2)
+		INSERT INTO {otp_codes} (user_id, method, binding, code_hash, contact, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`),
+		c.UserID, c.Method, c.Binding, c.CodeHash, c.Contact, c.CreatedAt, c.ExpiresAt)
+	return err
+}
+
+// ConsumeOTPCode deletes and returns the unexpired code with this hash,
+// bound to binding and sent by one of methods. Deleting makes it single
+// use under races.
+func (s *Store) ConsumeOTPCode(ctx context.Context, binding string, methods []int16, hash []byte, now time.Time) (method int16, contact string, err error) {
+	ms := make(pq.Int64Array, len(methods))
+	for i, m := range methods {
+		ms[i] = int64(m)
+	}
+	err = s.db.QueryRowContext(ctx, s.q(`
+		DELETE FROM {otp_codes} WHERE binding = $1 AND method = ANY($2) AND code_hash = $3 AND expires_at > $4
+		RETURNING method, contact`), binding, ms, hash, now).Scan(&method, &contact)
+	return method, contact, notFound(err)
+}
+
+// FailOTPCodes counts a wrong code against the codes of binding and
+// deletes those that reached max failures.
+func (s *Store) FailOTPCodes(ctx context.Context, binding string, max int) error {
+	_, err := s.db.ExecContext(ctx, s.q(`
+		WITH upd AS (UPDATE {otp_codes} SET failures = failures + 1 WHERE binding = $1 RETURNING id, failures)
+		DELETE FROM {otp_codes} WHERE id IN (SELECT id FROM upd WHERE failures >= $2)`), binding, max)
+	return err
+}
+
+// ReplaceBackupCodes stores a new set of hashed backup codes, voiding the
+// old set in the same transaction.
+func (s *Store) ReplaceBackupCodes(ctx context.Context, userID int64, hashes [][]byte) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM {backup_codes} WHERE user_id = $1`), userID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`
+		INSERT INTO {backup_codes} (user_id, code_hash) SELECT $1, unnest($2::bytea[])`),
+		userID, pq.ByteaArray(hashes)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// ConsumeBackupCode deletes the user's backup code with this hash and
+// reports whether there was one: of two requests spending the same code,
+// one gets true.
+func (s *Store) ConsumeBackupCode(ctx context.Context, userID int64, hash []byte) (bool, error) {
+	err := s.execOne(ctx, `DELETE FROM {backup_codes} WHERE user_id = $1 AND code_hash = $2`, userID, hash)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// CountBackupCodes returns how many unused backup codes the user has.
+func (s *Store) CountBackupCodes(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM {backup_codes} WHERE user_id = $1`), userID).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,395 @@
+package authkit
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/authkit/authkit/internal/store"
+	"github.com/authkit/authkit/internal/token"
+	"github.com/authkit/authkit/twofactor"
+)
+
+// Limits of the second step of a login (SEC-F3).
+const (
+	maxCodeFailures = 5                // wrong codes before a pending login is void
+	codeLifetime    = 10 * time.Minute // how long an email or SMS code works
+	codeDigits      = 6
+	resendGap       = 30 * time.Second // between two codes sent for one login
+	maxSends        = 5                // codes sent for one login
+	backupCodeCount = 10
+)
+
+// SecondFactor describes one second factor of a user.
+type SecondFactor struct {
+	Method twofactor.Method
+	// Contact is where codes go, masked ("j***@example.com",
+	// "+1 *** *** 4567"); empty for TOTP and backup codes.
+	Contact string
+	// Enabled is false while the factor waits for its first code after
+	// set-up ([TwoFactor.Methods] lists such factors; logins ignore them).
+	Enabled bool
+	// Remaining is the number of unused backup codes, for BackupCode.
+	Remaining int
+}
+
+// TwoFactor is two-factor authentication for one request: the second step
+// of a login, and the logged-in user's settings. Get it from
+// [Auth.TwoFactor].
+type TwoFactor struct {
+	a *Auth
+}
+
+// TwoFactor returns the request's two-factor actions.
+func (a *Auth) TwoFactor() *TwoFactor { return &TwoFactor{a: a} }
+
+// userFactors loads the user's factors and the number of unused backup
+// codes, as the SecondFactor list shows them.
+func (k *Kit) userFactors(ctx context.Context, userID int64) ([]store.Factor, []SecondFactor, error) {
+	rows, err := k.store.Factors(ctx, userID)
+	if err != nil {
+		return nil, nil, unavailable("load second factors", err)
+	}
+	var list []SecondFactor
+	enabled := false
+	for _, f := range rows {
+		m := twofactor.Method(f.Method)
+		contact := ""
+		switch m {
+		case twofactor.Email:
+			contact = twofactor.MaskEmail(f.Contact)
+		case twofactor.SMS:
+			contact = twofactor.MaskPhone(f.Contact)
+		}
+		list = append(list, SecondFactor{Method: m, Contact: contact, Enabled: f.Verified})
+		enabled = enabled || f.Verified
+	}
+	if enabled {
+		n, err := k.store.CountBackupCodes(ctx, userID)
+		if err != nil {
+			return nil, nil, unavailable("count backup codes", err)
+		}
+		if n > 0 {
+			list = append(list, SecondFactor{Method: twofactor.BackupCode, Enabled: true, Remaining: n})
+		}
+	}
+	return rows, list, nil
+}
+
+func enabledOnly(list []SecondFactor) []SecondFactor {
+	var out []SecondFactor
+	for _, f := range list {
+		if f.Enabled {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// beginSecondFactor parks a login that passed the password check in the
+// session, under a new token, until the second factor is proved.
+func (a *Auth) beginSecondFactor(u store.User, remember bool, methods []SecondFactor) error {
+	k := a.kit
+	now := k.now()
+	p := &pendingLogin{AttemptID: token.Random(16), UserID: u.ID, ExpiresAt: now.Add(k.cfg.TwoFactorTimeout)}
+	err := k.store.CreateAttempt(a.ctx(), store.Attempt{
+		ID: p.AttemptID, UserID: u.ID, Remember: remember, CreatedAt: now, ExpiresAt: p.ExpiresAt,
+	})
+	if err != nil {
+		return unavailable("store pending login", err)
+	}
+	if a.state != nil { // someone else was logged in here: they are now logged out
+		if err := a.endSession("another login"); err != nil {
+			return err
+		}
+	}
+	if err := k.sessions.RenewToken(a.ctx()); err != nil {
+		return unavailable("renew session token", err)
+	}
+	k.sessions.Put(a.ctx(), sessionKey, sessionState{Pending: p, CreatedAt: now, LastActive: now, SyncedAt: now})
+	a.pending = p
+	a.audit(auditEvent{event: eventLogin, outcome: outcomePending, userID: u.ID, detail: "second factor required"})
+	return &SecondFactorRequiredError{Methods: methods}
+}
+
+// livePending returns the pending login if it is still running.
+func (tf *TwoFactor) livePending() (*pendingLogin, error) {
+	a := tf.a
+	if err := a.ready(); err != nil {
+		return nil, err
+	}
+	if a.pending == nil {
+		return nil, ErrNoPendingLogin
+	}
+	if !a.kit.now().Before(a.pending.ExpiresAt) {
+		a.clearPending()
+		return nil, ErrSecondFactorExpired
+	}
+	return a.pending, nil
+}
+
+func (a *Auth) clearPending() {
+	a.pending = nil
+	a.kit.sessions.Remove(a.ctx(), sessionKey)
+}
+
+// SendCode sends a new one-time code for the pending login by email or
+// SMS (method twofactor.Email or twofactor.SMS), to the contact the user
+// enabled. It voids the previous code of that method. Codes can be sent
+// at most once every 30 seconds and five times per login; more gives a
+// [*TooManyRequestsError].
+func (tf *TwoFactor) SendCode(method twofactor.Method) error {
+	p, err := tf.livePending()
+	if err != nil {
+		return err
+	}
+	a, k := tf.a, tf.a.kit
+	if method != twofactor.Email && method != twofactor.SMS {
+		return ErrMethodNotEnabled
+	}
+	f, err := k.enabledFactor(a.ctx(), p.UserID, method)
+	if err != nil {
+		return err
+	}
+	now := k.now()
+	ok, retryAt, err := k.store.CountSend(a.ctx(), p.AttemptID, now, resendGap, maxSends)
+	if errors.Is(err, store.ErrNotFound) {
+		a.clearPending()
+		return ErrSecondFactorExpired
+	}
+	if err != nil {
+		return unavailable("count code sends", err)
+	}
+	if !ok {
+		var wait time.Duration
+		if !retryAt.IsZero() {
+			wait = max(retryAt.Sub(now), time.Second).Round(time.Second)
+		}
+		return &TooManyRequestsError{RetryAfter: wait}
+	}
+	return k.sendCode(a.ctx(), p.UserID, method, f.Contact, p.AttemptID, "log in")
+}
+
+// sendCode stores a new code for binding and sends it to contact.
+func (k *Kit) sendCode(ctx context.Context, userID int64, method twofactor.Method, contact, binding, purpose string) error {
+	if method == twofactor.SMS && k.cfg.SMS == nil {
+		return ErrNoSMSSender
+	}
+	if method == twofactor.Email && k.cfg.Mailer == nil {
+		return ErrNoMailer
+	}
+	code := twofactor.NewNumericCode(codeDigits)
+	now := k.now()
+	err := k.store.ReplaceOTPCode(ctx, store.OTPCode{
+		UserID: userID, Method: int16(method), Binding: binding, CodeHash: twofactor.HashCode(binding, code),
+		Contact: contact, CreatedAt: now, ExpiresAt: now.Add(codeLifetime),
+	})
+	if err != nil {
+		return unavailable("store code", err)
+	}
+	text := "Your code to " + purpose + " is " + code + ". It expires in " + humanDuration(codeLifetime) +
+		". If you did not ask for it, change your password."
+	if method == twofactor.SMS {
+		if err := k.cfg.SMS.SendSMS(ctx, contact, text); err != nil {
+			k.log.ErrorContext(ctx, "authkit: sending SMS failed", "error", err)
+			return ErrMailNotSent
+		}
+		return nil
+	}
+	return k.sendMail(ctx, Message{To: contact, Subject: "Your code to " + purpose, Text: text + "\n", Kind: MessageLoginCode})
+}
+
+// enabledFactor returns the user's verified factor of method.
+func (k *Kit) enabledFactor(ctx context.Context, userID int64, method twofactor.Method) (store.Factor, error) {
+	rows, err := k.store.Factors(ctx, userID)
+	if err != nil {
+		return store.Factor{}, unavailable("load second factors", err)
+	}
+	for _, f := range rows {
+		if f.Method == int16(method) && f.Verified {
+			return f, nil
+		}
+	}
+	return store.Factor{}, ErrMethodNotEnabled
+}
+
+// VerifyTOTP proves the pending login with a code from the user's
+// authenticator app. A code is accepted once: the same code again, or one
+// from an earlier time step, is refused (SEC-F2).
+func (tf *TwoFactor) VerifyTOTP(code string) error {
+	return tf.verify(twofactor.TOTP, numericCode(code), func(p *pendingLogin, code string) (bool, error) {
+		return tf.a.kit.checkTOTP(tf.a.ctx(), p.UserID, code)
+	})
+}
+
+// VerifyEmail proves the pending login with the code sent by email.
+func (tf *TwoFactor) VerifyEmail(code string) error {
+	return tf.verifySent(code, twofactor.Email)
+}
+
+// VerifySMS proves the pending login with the code sent by SMS.
+func (tf *TwoFactor) VerifySMS(code string) error {
+	return tf.verifySent(code, twofactor.SMS)
+}
+
+// VerifyOTP proves the pending login with a code sent by email or by SMS,
+// whichever it was, for forms with a single code field.
+func (tf *TwoFactor) VerifyOTP(code string) error {
+	return tf.verifySent(code, twofactor.Email, twofactor.SMS)
+}
+
+func (tf *TwoFactor) verifySent(code string, methods ...twofactor.Method) error {
+	ms := make([]int16, len(methods))
+	for i, m := range methods {
+		ms[i] = int16(m)
+	}
+	return tf.verify(methods[0], numericCode(code), func(p *pendingLogin, code string) (bool, error) {
+		k := tf.a.kit
+		_, _, err := k.store.ConsumeOTPCode(tf.a.ctx(), p.AttemptID, ms, twofactor.HashCode(p.AttemptID, code), k.now())
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, unavailable("check code", err)
+	})
+}
+
+// VerifyBackupCode proves the pending login with one of the user's backup
+// codes, which is used up, even when two requests race with it (SEC-F4).
+func (tf *TwoFactor) VerifyBackupCode(code string) error {
+	norm, err := twofactor.NormalizeBackupCode(code)
+	return tf.verify(twofactor.BackupCode, normalized{norm, err}, func(p *pendingLogin, code string) (bool, error) {
+		ok, err := tf.a.kit.store.ConsumeBackupCode(tf.a.ctx(), p.UserID, twofactor.HashCode(backupBinding(p.UserID), code))
+		return ok, unavailable("check backup code", err)
+	})
+}
+
+// normalized is a user-typed code in canonical form, or why it is
+// malformed.
+type normalized struct {
+	code string
+	err  error
+}
+
+func numericCode(code string) normalized {
+	norm, err := twofactor.NormalizeNumericCode(code, codeDigits)
+	return normalized{norm, err}
+}
+
+func backupBinding(userID int64) string { return "backup:" + strconv.FormatInt(userID, 10) }
+
+// verify checks a code for the pending login and records the outcome. A
+// malformed code cannot be right: it is refused without costing a try
+// (SEC-F6). Any other code first reserves one of the login's tries, so
+// parallel requests cannot check more than maxCodeFailures codes between
+// them; a right code gives its try back and marks the login verified, so
+// CompleteTwoFactorLogin can finish it.
+func (tf *TwoFactor) verify(method twofactor.Method, code normalized, check func(p *pendingLogin, code string) (bool, error)) error {
+	p, err := tf.livePending()
+	if err != nil {
+		return err
+	}
+	if code.err != nil {
+		return ErrSecondFactorInvalid
+	}
+	a, k := tf.a, tf.a.kit
+	tries, err := k.store.ReserveTry(a.ctx(), p.AttemptID, k.now(), maxCodeFailures)
+	if errors.Is(err, store.ErrNotFound) {
+		a.clearPending()
+		if out, _ := k.store.OutOfTries(a.ctx(), p.AttemptID, maxCodeFailures); out {
+			return ErrTooManyWrongCodes
+		}
+		return ErrSecondFactorExpired
+	}
+	if err != nil {
+		return unavailable("reserve try", err)
+	}
+	ok, err := check(p, code.code)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		a.audit(auditEvent{event: eventSecondFactor, outcome: outcomeFailed, userID: p.UserID, detail: method.String()})
+		if tries >= maxCodeFailures {
+			if err := k.store.DeleteAttempt(a.ctx(), p.AttemptID); err != nil {
+				return unavailable("void pending login", err)
+			}
+			a.clearPending()
+			return ErrTooManyWrongCodes
+		}
+		return ErrSecondFactorInvalid
+	}
+	if err := k.store.PassTry(a.ctx(), p.AttemptID); err != nil {
+		return unavailable("mark verified", err)
+	}
+	a.audit(auditEvent{event: eventSecondFactor, outcome: outcomeOK, userID: p.UserID, detail: method.String()})
+	return nil
+}
+
+// checkTOTP checks a normalised TOTP code for the user's enabled TOTP
+// factor and records its time step so it cannot be used again.
+func (k *Kit) checkTOTP(ctx context.Context, userID int64, code string) (bool, error) {
+	f, err := k.enabledFactor(ctx, userID, twofactor.TOTP)
+	if errors.Is(err, ErrMethodNotEnabled) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	secret, err := k.openSecret(f)
+	if err != nil {
+		return false, err
+	}
+	step, err := twofactor.ValidateTOTP(secret, code, k.now(), f.LastStep)
+	if err != nil {
+		return false, nil
+	}
+	ok, err := k.store.AdvanceTOTPStep(ctx, userID, int16(twofactor.TOTP), step)
+	return ok, unavailable("record TOTP step", err)
+}
+
+// CompleteTwoFactorLogin finishes a login whose second factor was proved
+// by a successful Verify call in this same pending login (SEC-F1): it
+// starts the session under a new session token (SEC-S2) and, if the login
+// asked for it, remembers the device. Without that verification it fails
+// with [ErrSecondFactorNotVerified] and logs nobody in; after
+// Config.TwoFactorTimeout it fails with [ErrSecondFactorExpired].
+func (a *Auth) CompleteTwoFactorLogin() error {
+	p, err := a.TwoFactor().livePending()
+	if err != nil {
+		return err
+	}
+	k := a.kit
+	att, err := k.store.FinishAttempt(a.ctx(), p.AttemptID, k.now())
+	if errors.Is(err, store.ErrNotFound) {
+		if _, err := k.store.LiveAttempt(a.ctx(), p.AttemptID, k.now(), maxCodeFailures); err == nil {
+			return ErrSecondFactorNotVerified
+		}
+		a.clearPending()
+		return ErrSecondFactorExpired
+	}
+	if err != nil {
+		return unavailable("finish pending login", err)
+	}
+	u, err := k.store.UserByID(a.ctx(), att.UserID)
+	if err != nil {
+		a.clearPending()
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrSecondFactorExpired
+		}
+		return unavailable("load user", err)
+	}
+	// The account may have been banned while the user fetched the code.
+	if err := checkLoginStatus(Status(u.Status)); err != nil {
+		a.clearPending()
+		return err
+	}
+	a.pending = nil
+	if _, err := a.startSession(u, nil, "second factor"); err != nil {
+		return err
+	}
+	if att.Remember {
+		return a.issueRemember()
+	}
+	return nil
+}

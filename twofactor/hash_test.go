@@ -1,0 +1,60 @@
+package twofactor_test
+
+import (
+	"bytes"
+	"encoding/hex"
+	"testing"
+
+	"github.com/authkit/authkit/twofactor"
+)
+
+func TestCodeMatches_AcceptsTheCodeAndBindingItWasHashedFrom(t *testing.T) {
+	stored := twofactor.HashCode("email-login:42", "123456")
+	if !twofactor.CodeMatches(stored, "email-login:42", "123456") {
+		t.Error("the hashed code does not match")
+	}
+}
+
+func TestCodeMatches_RefusesAnotherCode(t *testing.T) {
+	stored := twofactor.HashCode("email-login:42", "123456")
+	if twofactor.CodeMatches(stored, "email-login:42", "123457") {
+		t.Error("another code matches")
+	}
+}
+
+func TestCodeMatches_RefusesTheHashUnderAnotherBinding(t *testing.T) { // SEC-F3
+	stored := twofactor.HashCode("email-login:42", "123456")
+	for _, binding := range []string{"email-login:43", "sms-login:42", "", "email-login:42 "} {
+		if twofactor.CodeMatches(stored, binding, "123456") {
+			t.Errorf("hash for binding email-login:42 matches binding %q", binding)
+		}
+	}
+}
+
+func TestCodeMatches_RefusesABindingAndCodeShiftedIntoEachOther(t *testing.T) {
+	stored := twofactor.HashCode("backup:4", "2abcde-fghjk")
+	if twofactor.CodeMatches(stored, "backup:42", "abcde-fghjk") {
+		t.Error("moving a character from code to binding gives the same hash")
+	}
+}
+
+func TestCodeMatches_RefusesEmptyOrTruncatedHashes(t *testing.T) {
+	stored := twofactor.HashCode("backup:42", "0a1b2-c3d4e")
+	for _, bad := range [][]byte{nil, {}, stored[:len(stored)-1]} {
+		if twofactor.CodeMatches(bad, "backup:42", "0a1b2-c3d4e") {
+			t.Errorf("hash %x matches", bad)
+		}
+	}
+}
+
+func TestHashCode_DoesNotContainTheCode(t *testing.T) { // SEC-F3, SEC-F4
+	for _, code := range []string{"123456", "0a1b2-c3d4e"} {
+		stored := twofactor.HashCode("binding", code)
+		if len(stored) != 32 {
+			t.Errorf("hash is %d bytes, want a SHA-256", len(stored))
+		}
+		if bytes.Contains(stored, []byte(code)) || bytes.Contains([]byte(hex.EncodeToString(stored)), []byte(code)) {
+			t.Errorf("hash %x contains the code %q", stored, code)
+		}
+	}
+}
