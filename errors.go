@@ -146,6 +146,7 @@ type SecondFactorRequiredError struct {
 	Methods []SecondFactor
 }
 
+// Error says that a second factor is required; it lists no codes.
 func (e *SecondFactorRequiredError) Error() string { return "authkit: second factor required" }
 
 // TooManyRequestsError is returned when a throttle refuses an action.
@@ -156,6 +157,7 @@ type TooManyRequestsError struct {
 	RetryAfter time.Duration
 }
 
+// Error says when to try again, if waiting helps.
 func (e *TooManyRequestsError) Error() string {
 	if e.RetryAfter <= 0 {
 		return "authkit: too many requests"
@@ -169,6 +171,7 @@ type StatusError struct {
 	Status Status
 }
 
+// Error names the status, for example "authkit: account is banned".
 func (e *StatusError) Error() string {
 	return "authkit: account is " + e.Status.String()
 }
