@@ -5,6 +5,7 @@ import (
 	"errors"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,14 +14,25 @@ import (
 
 // Admin performs operations on users without a request, for back offices,
 // scripts and support tools. Get it from [Kit.Admin]. Its actions are
-// audited with no actor; it does no authorisation of its own, so guard the
-// pages that call it (for example with a role check).
+// audited, with the acting user if [Admin.WithActor] named one. It does no
+// authorisation of its own, so guard the pages that call it (for example
+// with [Kit.RequireRole]).
 type Admin struct {
-	kit *Kit
+	kit     *Kit
+	actorID int64
 }
 
 // Admin returns the Kit's Admin API.
 func (k *Kit) Admin() *Admin { return &Admin{kit: k} }
+
+// WithActor returns an Admin whose actions the audit log attributes to the
+// user actorID, typically the logged-in administrator.
+func (ad *Admin) WithActor(actorID int64) *Admin { return &Admin{kit: ad.kit, actorID: actorID} }
+
+// audit records an admin action on the user.
+func (ad *Admin) audit(ctx context.Context, event string, userID int64, detail string) {
+	ad.kit.audit(ctx, nil, auditEvent{event: event, outcome: outcomeOK, userID: userID, actorID: ad.actorID, detail: detail})
+}
 
 // User is an account as the Admin API shows it.
 type User struct {
@@ -105,7 +117,7 @@ func (ad *Admin) CreateUser(ctx context.Context, email, password string, verifie
 	if err != nil {
 		return 0, err
 	}
-	k.audit(ctx, nil, auditEvent{event: eventUserCreated, outcome: outcomeOK, userID: id})
+	ad.audit(ctx, eventUserCreated, id, "")
 	if verified {
 		return id, nil
 	}
@@ -127,7 +139,7 @@ func (ad *Admin) DeleteUser(ctx context.Context, id int64) error {
 	if err := k.deleteSessions(ctx, keys); err != nil {
 		return err
 	}
-	k.audit(ctx, nil, auditEvent{event: eventUserDeleted, outcome: outcomeOK, userID: id})
+	ad.audit(ctx, eventUserDeleted, id, "")
 	return nil
 }
 
@@ -145,7 +157,7 @@ func (ad *Admin) SetStatus(ctx context.Context, id int64, status Status) error {
 	if err := k.deleteSessions(ctx, keys); err != nil {
 		return err
 	}
-	k.audit(ctx, nil, auditEvent{event: eventStatusChange, outcome: outcomeOK, userID: id, detail: status.String()})
+	ad.audit(ctx, eventStatusChange, id, status.String())
 	return nil
 }
 
@@ -155,7 +167,7 @@ func (ad *Admin) ForceLogout(ctx context.Context, id int64) error {
 	if _, err := k.revokeSessions(ctx, id, "", ""); err != nil {
 		return err
 	}
-	k.audit(ctx, nil, auditEvent{event: eventForceLogout, outcome: outcomeOK, userID: id})
+	ad.audit(ctx, eventForceLogout, id, "")
 	return nil
 }
 
@@ -193,7 +205,7 @@ func (ad *Admin) changeRoles(ctx context.Context, id int64, role string, change 
 	if err := k.refreshSessions(ctx, id); err != nil {
 		return err
 	}
-	k.audit(ctx, nil, auditEvent{event: eventRoleChange, outcome: outcomeOK, userID: id, detail: joinRoles(roles)})
+	ad.audit(ctx, eventRoleChange, id, joinRoles(roles))
 	return nil
 }
 
@@ -205,3 +217,71 @@ func notFoundOr(err error, op string) error {
 }
 
 func joinRoles(roles []string) string { return strings.Join(roles, ",") }
+
+// SetPassword gives the user a new password (checked against the policy)
+// and ends every session and remember-me token of the user.
+func (ad *Admin) SetPassword(ctx context.Context, id int64, password string) error {
+	k := ad.kit
+	password, err := k.cfg.PasswordPolicy.check(ctx, password)
+	if err != nil {
+		return err
+	}
+	hash, err := k.hasher.Hash(ctx, password)
+	if err != nil {
+		return k.hashError(err)
+	}
+	if err := k.setPassword(ctx, id, hash, false); err != nil {
+		return err
+	}
+	ad.audit(ctx, eventPasswordChange, id, "set by admin")
+	return nil
+}
+
+// StartPasswordReset mails the user a password-reset link, as
+// ForgotPassword would, even if the account is not resettable.
+func (ad *Admin) StartPasswordReset(ctx context.Context, id int64) error {
+	k := ad.kit
+	u, err := k.store.UserByID(ctx, id)
+	if err != nil {
+		return notFoundOr(err, "load user")
+	}
+	msg, err := k.resetMessage(ctx, u.ID, u.Email)
+	if err != nil {
+		return err
+	}
+	if err := k.sendMail(ctx, msg); err != nil {
+		return err
+	}
+	ad.audit(ctx, eventPasswordReset, id, "link sent by admin")
+	return nil
+}
+
+// SetResettable sets whether the user may reset a forgotten password
+// with ForgotPassword. Accounts are resettable by default; turn it off
+// for accounts whose mailbox may not be theirs alone (shared or
+// privileged accounts).
+func (ad *Admin) SetResettable(ctx context.Context, id int64, resettable bool) error {
+	if err := ad.kit.store.SetResettable(ctx, id, resettable); err != nil {
+		return notFoundOr(err, "set resettable")
+	}
+	ad.audit(ctx, eventResettableChange, id, strconv.FormatBool(resettable))
+	return nil
+}
+
+// AuditLog returns up to limit audit entries (at most 1000), newest first:
+// the user's when userID is not 0, everyone's otherwise. Pass 0 as
+// beforeID for the newest page and the last ID seen for the next.
+func (ad *Admin) AuditLog(ctx context.Context, userID, beforeID int64, limit int) ([]AuditEntry, error) {
+	rows, err := ad.kit.store.AuditEntries(ctx, userID, beforeID, min(max(limit, 1), 1000))
+	if err != nil {
+		return nil, unavailable("read audit log", err)
+	}
+	entries := make([]AuditEntry, len(rows))
+	for i, r := range rows {
+		entries[i] = AuditEntry{
+			ID: r.ID, At: r.At, Event: r.Event, Outcome: r.Outcome, UserID: r.UserID.Int64, ActorID: r.ActorID.Int64,
+			IP: r.IP, UserAgent: r.UserAgent, Detail: r.Detail,
+		}
+	}
+	return entries, nil
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"log/slog"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/authkit/authkit/internal/store"
@@ -26,13 +27,34 @@ const (
 	eventSecondFactor         = "second_factor"
 	eventTwoFactorChange      = "two_factor_change"
 	eventReauthenticate       = "reauthenticate"
+	eventPasswordReset        = "password_reset"
+	eventPasswordChange       = "password_change"
+	eventEmailChange          = "email_change"
+	eventResettableChange     = "resettable_change"
 )
+
+// AuditEntry is one authentication event of the audit log: who (UserID,
+// and ActorID when an administrator acted on the user), what (Event,
+// Outcome, a short Detail), when and from where. It never holds a
+// password, code or token.
+type AuditEntry struct {
+	ID        int64
+	At        time.Time
+	Event     string // for example "login", "logout", "password_reset", "status_change"
+	Outcome   string // "ok", "failed", "pending" or "throttled"
+	UserID    int64  // 0 when the user is unknown (a login with an unknown email)
+	ActorID   int64  // 0 unless an administrator acted
+	IP        string
+	UserAgent string
+	Detail    string
+}
 
 // Outcomes of audit events.
 const (
-	outcomeOK      = "ok"
-	outcomeFailed  = "failed"
-	outcomePending = "pending"
+	outcomeOK        = "ok"
+	outcomeFailed    = "failed"
+	outcomePending   = "pending"
+	outcomeThrottled = "throttled"
 )
 
 // auditEvent is one authentication event. It never holds a password, code

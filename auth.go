@@ -2,7 +2,6 @@ package authkit
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"slices"
 )
@@ -91,11 +90,5 @@ func (a *Auth) IsRemembered() bool { return a.state != nil && a.state.Remembered
 // password check and waits for its second factor (see [Auth.TwoFactor]).
 func (a *Auth) AwaitingSecondFactor() bool { return a.state == nil && a.pending != nil }
 
-// clientIP is the address of the peer that sent the request.
-func (a *Auth) clientIP() string {
-	host, _, err := net.SplitHostPort(a.r.RemoteAddr)
-	if err != nil {
-		return a.r.RemoteAddr
-	}
-	return host
-}
+// clientIP is the client's address, see [Kit.clientIP].
+func (a *Auth) clientIP() string { return a.kit.clientIP(a.r) }

@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/alexedwards/scs/postgresstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/jmoiron/sqlx"
 
@@ -133,6 +132,34 @@ type Config struct {
 	// every TOTP factor it sealed.
 	EncryptionKey []byte
 
+	// Limits sets the throttles on logins, registrations, mails and
+	// two-factor codes. The zero value is the default set, see [Limits].
+	Limits Limits
+
+	// TrustedProxies lists the reverse proxies (load balancers) in front
+	// of the app. Only when a request comes from one of them is
+	// ClientIPHeader believed; otherwise the client IP is the connection's
+	// peer, whatever headers say. The default, none, suits an app that
+	// faces the internet directly.
+	TrustedProxies []netip.Prefix
+
+	// ClientIPHeader is the header in which TrustedProxies report the
+	// client's address. The default is "X-Forwarded-For".
+	ClientIPHeader string
+
+	// AuditRetention is how long audit entries are kept. The default is
+	// 90 days.
+	AuditRetention time.Duration
+
+	// ResetExpiry is how long a password-reset link stays valid. The
+	// default is 1 hour.
+	ResetExpiry time.Duration
+
+	// ResetPasswordPath is the path, under BaseURL, of the page that calls
+	// ResetPassword with the "token" query parameter. The default is
+	// "/reset-password".
+	ResetPasswordPath string
+
 	// LoginURL, when set, makes RequireLogin redirect anonymous GET and
 	// HEAD requests there (with the original path in the "next" query
 	// parameter) instead of answering 401.
@@ -156,33 +183,6 @@ type Config struct {
 	// Now returns the current time. Tests move it to check expiry; the
 	// default is time.Now.
 	Now func() time.Time
-}
-
-// Kit is authkit configured for one application. Make one with [New] at
-// start-up and share it; it is safe for concurrent use.
-type Kit struct {
-	cfg       Config
-	store     *store.Store
-	sessions  *scs.SessionManager
-	hasher    passwordHasher
-	log       *slog.Logger
-	now       func() time.Time
-	syncEvery time.Duration
-
-	rememberCookie string // the remember-me cookie's name, prefixed when Secure
-
-	stopStore   func()
-	stopCleanup chan struct{}
-	cleanupDone chan struct{}
-	mailWG      sync.WaitGroup // mail being sent in the background
-}
-
-// passwordHasher is what authkit needs from internal/passhash; tests wrap
-// it to count the work done.
-type passwordHasher interface {
-	Hash(ctx context.Context, password string) (string, error)
-	Verify(ctx context.Context, encoded, password string) (ok, needsRehash bool, err error)
-	VerifyDummy(ctx context.Context, password string) error
 }
 
 func configError(format string, args ...any) error {
@@ -262,6 +262,15 @@ func setDefaults(cfg *Config) {
 	def(&cfg.RememberDuration, 30*24*time.Hour)
 	def(&cfg.TwoFactorTimeout, 5*time.Minute)
 	def(&cfg.ReauthenticationWindow, 10*time.Minute)
+	def(&cfg.AuditRetention, 90*24*time.Hour)
+	def(&cfg.ResetExpiry, time.Hour)
+	if cfg.ClientIPHeader == "" {
+		cfg.ClientIPHeader = "X-Forwarded-For"
+	}
+	if cfg.ResetPasswordPath == "" {
+		cfg.ResetPasswordPath = "/reset-password"
+	}
+	cfg.Limits.setDefaults()
 	if cfg.RememberCookieName == "" {
 		cfg.RememberCookieName = "remember_token"
 	}
@@ -291,7 +300,8 @@ func validate(cfg *Config) error {
 		"SessionLifetime": cfg.SessionLifetime, "IdleTimeout": cfg.IdleTimeout,
 		"ResyncInterval": cfg.ResyncInterval, "ConfirmationExpiry": cfg.ConfirmationExpiry,
 		"RememberDuration": cfg.RememberDuration, "TwoFactorTimeout": cfg.TwoFactorTimeout,
-		"ReauthenticationWindow": cfg.ReauthenticationWindow,
+		"ReauthenticationWindow": cfg.ReauthenticationWindow, "AuditRetention": cfg.AuditRetention,
+		"ResetExpiry": cfg.ResetExpiry,
 	} {
 		if d < 0 {
 			return configError("%s must not be negative", name)
@@ -319,6 +329,9 @@ func validate(cfg *Config) error {
 	if err := cfg.PasswordPolicy.validate(); err != nil {
 		return err
 	}
+	if err := cfg.Limits.validate(); err != nil {
+		return err
+	}
 	if cfg.Issuer == "" {
 		cfg.Issuer = u.Hostname()
 	}
@@ -331,89 +344,9 @@ func validate(cfg *Config) error {
 	return nil
 }
 
-// defaultSessions builds the scs manager described on Config.Sessions.
-func (k *Kit) defaultSessions() *scs.SessionManager {
-	pg := postgresstore.NewWithConfig(k.cfg.DB.DB, postgresstore.Config{
-		TableName:       k.store.Tables().Sessions,
-		CleanUpInterval: 5 * time.Minute,
-	})
-	k.stopStore = pg.StopCleanup
-	s := scs.New()
-	s.Store = pg
-	s.Lifetime = k.cfg.SessionLifetime
-	s.HashTokenInStore = true
-	s.Cookie.Name = k.cookieName("authkit_session")
-	s.Cookie.HttpOnly = true
-	s.Cookie.SameSite = http.SameSiteLaxMode
-	s.Cookie.Secure = !k.cfg.AllowInsecureCookies
-	s.Cookie.Path = "/"
-	// Without Persist the cookie ends with the browser; the server-side
-	// lifetimes still apply. Remember-me is the way to outlive the browser.
-	s.Cookie.Persist = false
-	s.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		k.cfg.ErrorHandler(w, r, unavailable("session store", err))
-	}
-	return s
-}
-
-// cookieName adds the "__Host-" prefix when cookies are Secure: browsers
-// then refuse the cookie unless it is Secure, host-only and Path=/, so a
-// sibling subdomain cannot plant or overwrite it.
-func (k *Kit) cookieName(name string) string {
-	if k.cfg.AllowInsecureCookies {
-		return name
-	}
-	return "__Host-" + name
-}
-
 func defaultErrorHandler(log *slog.Logger) func(http.ResponseWriter, *http.Request, error) {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
 		log.ErrorContext(r.Context(), "authkit: request failed", "error", err, "path", r.URL.Path)
 		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 	}
-}
-
-// Sessions returns the scs session manager the Kit uses, so the app can
-// keep its own values in the same session.
-func (k *Kit) Sessions() *scs.SessionManager { return k.sessions }
-
-// Close stops the Kit's background work: it stops the cleanup of expired
-// tokens and sessions, waits for mail being sent in the background, and
-// stops the session store's own cleanup (when the Kit built the store).
-// The Kit must not be used afterwards.
-func (k *Kit) Close() error {
-	close(k.stopCleanup)
-	<-k.cleanupDone
-	k.mailWG.Wait()
-	if k.stopStore != nil {
-		k.stopStore()
-	}
-	return nil
-}
-
-// cleanupInterval is how often expired tokens and session index entries
-// are deleted.
-const cleanupInterval = 10 * time.Minute
-
-// startCleanup deletes expired rows every interval in the background, so
-// that no request pays for it.
-func (k *Kit) startCleanup(interval time.Duration) {
-	k.stopCleanup, k.cleanupDone = make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(k.cleanupDone)
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-k.stopCleanup:
-				return
-			case <-tick.C:
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				if err := k.store.DeleteExpired(ctx, k.now()); err != nil {
-					k.log.Warn("authkit: deleting expired rows failed", "error", err)
-				}
-				cancel()
-			}
-		}
-	}()
 }

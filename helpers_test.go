@@ -158,6 +158,9 @@ func testApp(kit *Kit) http.Handler {
 		a := From(r)
 		io.WriteString(w, strconv.FormatInt(a.UserID(), 10)+" "+a.Email()+" "+strings.Join(a.Roles(), ","))
 	})))
+	mux.Handle("GET /admin", kit.RequireRole("admin", "support")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "admin page")
+	})))
 	mux.HandleFunc("GET /visit", func(w http.ResponseWriter, r *http.Request) {
 		kit.Sessions().Put(r.Context(), "visited", true)
 		io.WriteString(w, "ok")

@@ -11,6 +11,8 @@ import (
 // starts a session for the user under a new session token. The checks run
 // in this order, and the first that fails decides the error:
 //
+//  0. the throttles on failed logins per client IP and per account
+//     ([*TooManyRequestsError]);
 //  1. the email is well-formed ([ErrInvalidEmail]) and the password within
 //     the policy's maximum length ([ErrPasswordTooLong]), before any
 //     hashing;
@@ -42,6 +44,11 @@ func (a *Auth) Login(email, password string, remember bool) error {
 	if err != nil {
 		return err
 	}
+	buckets := k.loginBuckets(email, a.clientIP())
+	if err := k.take(a.ctx(), buckets...); err != nil {
+		a.audit(auditEvent{event: eventLogin, outcome: outcomeThrottled, detail: failureDetail(err)})
+		return err
+	}
 	u, err := k.store.UserByEmail(a.ctx(), email)
 	if errors.Is(err, store.ErrNotFound) {
 		// Same work as a wrong password (SEC-E1); its only possible
@@ -65,6 +72,7 @@ func (a *Auth) Login(email, password string, remember bool) error {
 		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: "wrong password"})
 		return ErrInvalidCredentials
 	}
+	k.giveBack(a.ctx(), buckets...) // the password was right: not a failed login
 	if rehash {
 		k.upgradeHash(a.ctx(), u.ID, password)
 	}
@@ -83,7 +91,7 @@ func (a *Auth) Login(email, password string, remember bool) error {
 	if methods := enabledOnly(factors); len(methods) > 0 {
 		return a.beginSecondFactor(u, remember, methods)
 	}
-	if _, err := a.startSession(u, nil, ""); err != nil {
+	if _, err := a.startSession(u, sessionStart{fresh: true, how: "password"}); err != nil {
 		return err
 	}
 	if remember {
@@ -92,12 +100,19 @@ func (a *Auth) Login(email, password string, remember bool) error {
 	return nil
 }
 
+// sessionStart says how a session begins.
+type sessionStart struct {
+	rot     *store.Rotation // restored from a remember-me token, rotating it
+	fresh   bool            // the user just proved the password
+	how     string          // for the audit log
+	actorID int64           // an admin logging in as the user
+}
+
 // startSession logs u in on this request under a new session token,
 // records the session in the user's session index with the audit entry of
 // the login and, for a session restored from a remember-me token, rotates
-// that token (rot) — one round trip. It reports whether the rotation
-// happened.
-func (a *Auth) startSession(u store.User, rot *store.Rotation, how string) (rotated bool, err error) {
+// that token — one round trip. It reports whether the rotation happened.
+func (a *Auth) startSession(u store.User, how sessionStart) (rotated bool, err error) {
 	k := a.kit
 	oldKey := k.storeKey(k.sessions.Token(a.ctx()))
 	if err := k.sessions.RenewToken(a.ctx()); err != nil {
@@ -106,21 +121,22 @@ func (a *Auth) startSession(u store.User, rot *store.Rotation, how string) (rota
 	now := k.now()
 	st := sessionState{
 		UserID: u.ID, Email: u.Email, Verified: u.Verified, Status: Status(u.Status),
-		Roles: u.Roles, Epoch: u.Epoch, Remembered: rot != nil,
+		Roles: u.Roles, Epoch: u.Epoch, Remembered: how.rot != nil,
 		CreatedAt: now, LastActive: now, SyncedAt: now,
 	}
-	if rot != nil {
-		st.RememberSelector = rot.Selector
-	} else {
+	if how.rot != nil {
+		st.RememberSelector = how.rot.Selector
+	}
+	if how.fresh {
 		st.PasswordAt = now
 	}
 	info := a.info()
-	entry := k.auditEntry(a.ctx(), info, auditEvent{event: eventLogin, outcome: outcomeOK, userID: u.ID, detail: how})
+	entry := k.auditEntry(a.ctx(), info, auditEvent{event: eventLogin, outcome: outcomeOK, userID: u.ID, actorID: how.actorID, detail: how.how})
 	rotated, err = k.store.RecordLogin(a.ctx(), store.DeviceSession{
 		UserID: u.ID, Key: k.storeKey(k.sessions.Token(a.ctx())), Replaces: oldKey,
 		CreatedAt: now, ExpiresAt: now.Add(k.cfg.SessionLifetime),
 		IP: info.ip, UserAgent: info.userAgent,
-	}, entry, rot)
+	}, entry, how.rot)
 	if err != nil {
 		return false, unavailable("record session", err)
 	}
@@ -253,4 +269,34 @@ func (a *Auth) Reauthenticate(password string) error {
 	a.saveState()
 	a.audit(auditEvent{event: eventReauthenticate, outcome: outcomeOK, userID: st.UserID})
 	return nil
+}
+
+// LogInAsUser logs the logged-in user (support staff, say) in as another
+// user, under a new session token (SEC-S2), for seeing the app as that
+// user sees it. The audit log records the real user as the actor. The
+// session is not fresh, so sensitive changes still need that user's
+// password. Guard the handler that calls it: authkit does no
+// authorisation of its own.
+func (a *Auth) LogInAsUser(userID int64) error {
+	st, err := a.requireLogin()
+	if err != nil {
+		return err
+	}
+	actor := st.UserID
+	k := a.kit
+	u, err := k.store.UserByID(a.ctx(), userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrUserNotFound
+	}
+	if err != nil {
+		return unavailable("load user", err)
+	}
+	if err := checkLoginStatus(Status(u.Status)); err != nil {
+		return err
+	}
+	if err := a.forgetRemember(); err != nil {
+		return err
+	}
+	_, err = a.startSession(u, sessionStart{how: "logged in as user by an admin", actorID: actor})
+	return err
 }

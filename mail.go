@@ -21,6 +21,15 @@ const (
 	// MessageLoginCode carries a one-time code for the second step of a
 	// login, or for enabling email codes. It has no Link.
 	MessageLoginCode MessageKind = "login-code"
+	// MessagePasswordReset carries a password-reset link; Link leads to
+	// Config.ResetPasswordPath with the token.
+	MessagePasswordReset MessageKind = "password-reset"
+	// MessageChangeEmail asks the new address of an account to confirm
+	// the change; Link leads to Config.ConfirmEmailPath with the token.
+	MessageChangeEmail MessageKind = "change-email"
+	// MessageNotice tells the user about a change to their account (a new
+	// password, an email change). It has no Link.
+	MessageNotice MessageKind = "notice"
 )
 
 // Message is an email authkit wants sent. Text is a complete plain-text

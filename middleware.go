@@ -71,6 +71,24 @@ func (k *Kit) RequireLogin(next http.Handler) http.Handler {
 	})
 }
 
+// RequireRole lets through requests of logged-in users who have at least
+// one of roles. Anonymous requests are handled as by RequireLogin (401 or a
+// redirect); logged-in users without the role get 403 Forbidden.
+func (k *Kit) RequireRole(roles ...string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return k.RequireLogin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			a := From(r)
+			for _, role := range roles {
+				if a.HasRole(role) {
+					next.ServeHTTP(w, r)
+					return
+				}
+			}
+			http.Error(w, http.StatusText(http.StatusForbidden), http.StatusForbidden)
+		}))
+	}
+}
+
 // load reads the authkit state of the session scs has loaded and enforces
 // the lifetimes and the periodic resync.
 func (a *Auth) load() error {

@@ -2,12 +2,15 @@ package authkit
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/authkit/authkit/internal/blocklist"
+	"github.com/authkit/authkit/internal/store"
+	"github.com/authkit/authkit/internal/token"
 )
 
 // Password length limits of SEC-P2, counted in Unicode code points.
@@ -118,4 +121,177 @@ func (p *PasswordPolicy) check(ctx context.Context, password string) (string, er
 		return "", err
 	}
 	return password, nil
+}
+
+// ForgotPassword mails a password-reset link to the address if it belongs
+// to an account that may reset its password. It returns nil for every
+// well-formed address, known or not, and sends in the background so that
+// its timing does not tell them apart (SEC-E2); the link works once,
+// for Config.ResetExpiry, and a new request voids the previous link.
+// Errors: [ErrInvalidEmail] for a malformed address, [*TooManyRequestsError]
+// when the address or the client asked too often.
+func (a *Auth) ForgotPassword(email string) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	email, err := normalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	k := a.kit
+	if err := k.take(a.ctx(), k.emailBuckets(email, a.clientIP())...); err != nil {
+		a.audit(auditEvent{event: eventPasswordReset, outcome: outcomeThrottled})
+		return err
+	}
+	info := a.info()
+	k.sendMailLater(a.ctx(), func(ctx context.Context) (Message, bool) {
+		u, err := k.store.UserByEmail(ctx, email)
+		if err != nil {
+			if !errors.Is(err, store.ErrNotFound) {
+				k.log.ErrorContext(ctx, "authkit: password reset failed", "error", err)
+			}
+			return Message{}, false
+		}
+		if !u.Resettable {
+			k.audit(ctx, info, auditEvent{event: eventPasswordReset, outcome: outcomeFailed, userID: u.ID, detail: "not resettable"})
+			return Message{}, false
+		}
+		msg, err := k.resetMessage(ctx, u.ID, u.Email)
+		if err != nil {
+			k.log.ErrorContext(ctx, "authkit: password reset failed", "error", err)
+			return Message{}, false
+		}
+		k.audit(ctx, info, auditEvent{event: eventPasswordReset, outcome: outcomeOK, userID: u.ID, detail: "link sent"})
+		return msg, true
+	})
+	return nil
+}
+
+// resetMessage stores a new reset token for the user, voiding older
+// ones, and returns the message that carries it.
+func (k *Kit) resetMessage(ctx context.Context, userID int64, email string) (Message, error) {
+	link, err := k.mailToken(ctx, userID, email, store.PurposeReset, k.cfg.ResetExpiry, k.cfg.ResetPasswordPath)
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{
+		To:      email,
+		Subject: "Reset your password",
+		Text: "Someone, hopefully you, asked to reset the password of your account. To choose a new one, open this link:\n\n" +
+			link + "\n\nThe link works once and expires in " + humanDuration(k.cfg.ResetExpiry) +
+			".\nIf you did not ask for this, ignore this message: your password stays as it is.\n",
+		Kind: MessagePasswordReset,
+		Link: link,
+	}, nil
+}
+
+// ResetPassword sets a new password with a token from a reset link. The
+// new password must pass the policy; a refused password leaves the token
+// usable. The token works once, even when two requests race. Every session
+// and remember-me token of the user ends (SEC-T3), and nobody is logged
+// in: the user logs in with the new password, and a second factor is
+// still asked for.
+func (a *Auth) ResetPassword(tok, newPassword string) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	k := a.kit
+	if _, err := token.Parse(tok); err != nil {
+		return ErrTokenInvalid
+	}
+	password, err := k.cfg.PasswordPolicy.check(a.ctx(), newPassword)
+	if err != nil {
+		return err
+	}
+	hash, err := k.hasher.Hash(a.ctx(), password)
+	if err != nil {
+		return k.hashError(err)
+	}
+	t, err := k.consumeEmailToken(a.ctx(), tok, store.PurposeReset)
+	if err != nil {
+		a.audit(auditEvent{event: eventPasswordReset, outcome: outcomeFailed, detail: failureDetail(err)})
+		return err
+	}
+	u, err := k.store.UserByID(a.ctx(), t.UserID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !strings.EqualFold(u.Email, t.Email)) {
+		return ErrTokenInvalid // the account is gone, or its address changed since
+	}
+	if err != nil {
+		return unavailable("load user", err)
+	}
+	if err := k.setPassword(a.ctx(), u.ID, hash, true); err != nil {
+		return err
+	}
+	if a.state != nil && a.state.UserID == u.ID {
+		if err := a.endSession("password reset"); err != nil {
+			return err
+		}
+	}
+	a.audit(auditEvent{event: eventPasswordReset, outcome: outcomeOK, userID: u.ID, detail: "password changed"})
+	k.notify(a.ctx(), u.Email, "Your password was changed",
+		"The password of your account was just reset. If you did not do this, reset it again at once and check your two-step login settings.\n")
+	return nil
+}
+
+// setPassword stores a new password hash and ends every session and
+// remember-me token of the user. verify also confirms the address (a reset
+// link proves the user reads it).
+func (k *Kit) setPassword(ctx context.Context, userID int64, hash string, verify bool) error {
+	_, keys, err := k.store.SetPasswordAndRevoke(ctx, userID, hash, "", "", verify)
+	if err != nil {
+		return notFoundOr(err, "set password")
+	}
+	return k.deleteSessions(ctx, keys)
+}
+
+// ChangePassword replaces the logged-in user's password. It needs the
+// current password (SEC-P5; [ErrInvalidCredentials] otherwise) and a new
+// one that passes the policy. This session stays logged in under a new
+// token and counts as fresh; every other session and every remember-me
+// token of the user ends (SEC-S5), and the user is told by email.
+func (a *Auth) ChangePassword(current, newPassword string) error {
+	st, err := a.requireLogin()
+	if err != nil {
+		return err
+	}
+	k := a.kit
+	if err := a.checkPassword(st.UserID, current); err != nil {
+		return err
+	}
+	password, err := k.cfg.PasswordPolicy.check(a.ctx(), newPassword)
+	if err != nil {
+		return err
+	}
+	hash, err := k.hasher.Hash(a.ctx(), password)
+	if err != nil {
+		return k.hashError(err)
+	}
+	oldKey := k.storeKey(k.sessions.Token(a.ctx()))
+	if err := k.sessions.RenewToken(a.ctx()); err != nil {
+		return unavailable("renew session token", err)
+	}
+	epoch, keys, err := k.store.SetPasswordAndRevoke(a.ctx(), st.UserID, hash, oldKey, k.storeKey(k.sessions.Token(a.ctx())), false)
+	if err != nil {
+		return notFoundOr(err, "set password")
+	}
+	if err := k.deleteSessions(a.ctx(), keys); err != nil {
+		return err
+	}
+	st.Epoch, st.PasswordAt, st.RememberSelector = epoch, k.now(), ""
+	a.saveState()
+	a.clearRememberCookie()
+	a.audit(auditEvent{event: eventPasswordChange, outcome: outcomeOK, userID: st.UserID})
+	k.notify(a.ctx(), st.Email, "Your password was changed",
+		"The password of your account was just changed, and every other device was logged out. If you did not do this, reset your password at once.\n")
+	return nil
+}
+
+// notify mails the user a notice in the background; a failure is logged.
+func (k *Kit) notify(ctx context.Context, to, subject, text string) {
+	if k.cfg.Mailer == nil {
+		return
+	}
+	k.sendMailLater(ctx, func(context.Context) (Message, bool) {
+		return Message{To: to, Subject: subject, Text: text, Kind: MessageNotice}, true
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -62,6 +63,10 @@ func (a *Auth) Register(email, password string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := k.take(a.ctx(), bucket{"register:ip:" + ipKey(a.clientIP()), k.cfg.Limits.RegisterPerIP}); err != nil {
+		a.audit(auditEvent{event: eventRegister, outcome: outcomeThrottled})
+		return 0, err
+	}
 	hash, err := k.hasher.Hash(a.ctx(), password)
 	if err != nil {
 		return 0, k.hashError(err)
@@ -98,17 +103,10 @@ func (k *Kit) createUser(ctx context.Context, email, hash string, verified bool,
 // confirmationMessage stores a new confirmation token for the user,
 // voiding older ones, and returns the message that carries it.
 func (k *Kit) confirmationMessage(ctx context.Context, userID int64, email string) (Message, error) {
-	tok := token.NewSplit()
-	now := k.now()
-	err := k.store.InsertEmailToken(ctx, store.EmailToken{
-		Selector: tok.Selector, ValidatorHash: tok.Hash(), UserID: userID,
-		Purpose: store.PurposeConfirm, Email: email,
-		CreatedAt: now, ExpiresAt: now.Add(k.cfg.ConfirmationExpiry),
-	}, true)
+	link, err := k.mailToken(ctx, userID, email, store.PurposeConfirm, k.cfg.ConfirmationExpiry, k.cfg.ConfirmEmailPath)
 	if err != nil {
-		return Message{}, unavailable("store confirmation token", err)
+		return Message{}, err
 	}
-	link := k.cfg.BaseURL + k.cfg.ConfirmEmailPath + "?token=" + url.QueryEscape(tok.String())
 	return Message{
 		To:      email,
 		Subject: "Confirm your email address",
@@ -120,16 +118,33 @@ func (k *Kit) confirmationMessage(ctx context.Context, userID int64, email strin
 	}, nil
 }
 
-// ConfirmEmail confirms the address of the account the token was mailed
-// for. The token works once, even when two requests race, and not after
-// Config.ConfirmationExpiry ([ErrTokenExpired]); garbage, reused and
+// mailToken stores a new split token for purpose, sent to email and valid
+// for ttl, voiding the user's older tokens of that purpose, and returns
+// the link under path that carries it (SEC-T1).
+func (k *Kit) mailToken(ctx context.Context, userID int64, email, purpose string, ttl time.Duration, path string) (string, error) {
+	tok := token.NewSplit()
+	now := k.now()
+	err := k.store.InsertEmailToken(ctx, store.EmailToken{
+		Selector: tok.Selector, ValidatorHash: tok.Hash(), UserID: userID,
+		Purpose: purpose, Email: email, CreatedAt: now, ExpiresAt: now.Add(ttl),
+	}, true)
+	if err != nil {
+		return "", unavailable("store token", err)
+	}
+	return k.cfg.BaseURL + path + "?token=" + url.QueryEscape(tok.String()), nil
+}
+
+// ConfirmEmail confirms the address a token was mailed to: the address of
+// a new account, or the new address of an email change ([Auth.ChangeEmail]),
+// which takes effect now. The token works once, even when two requests
+// race, and not after it expires ([ErrTokenExpired]); garbage, reused and
 // unknown tokens give [ErrTokenInvalid]. It does not log the user in.
 func (a *Auth) ConfirmEmail(tok string) error {
 	if err := a.ready(); err != nil {
 		return err
 	}
 	k := a.kit
-	t, err := k.consumeEmailToken(a.ctx(), tok, store.PurposeConfirm)
+	t, err := k.consumeEmailToken(a.ctx(), tok, store.PurposeConfirm, store.PurposeChangeEmail)
 	if err != nil {
 		a.audit(auditEvent{event: eventConfirmEmail, outcome: outcomeFailed, detail: failureDetail(err)})
 		return err
@@ -140,6 +155,9 @@ func (a *Auth) ConfirmEmail(tok string) error {
 	}
 	if err != nil {
 		return unavailable("load user", err)
+	}
+	if t.Purpose == store.PurposeChangeEmail {
+		return a.finishEmailChange(u, t.Email)
 	}
 	// The token confirms the address it was sent to, not whatever the
 	// account's address is now.
@@ -156,12 +174,12 @@ func (a *Auth) ConfirmEmail(tok string) error {
 
 // consumeEmailToken uses up a mailed token and returns its row if the
 // token is genuine and unexpired.
-func (k *Kit) consumeEmailToken(ctx context.Context, raw, purpose string) (store.EmailToken, error) {
+func (k *Kit) consumeEmailToken(ctx context.Context, raw string, purposes ...string) (store.EmailToken, error) {
 	tok, err := token.Parse(raw)
 	if err != nil {
 		return store.EmailToken{}, ErrTokenInvalid
 	}
-	t, err := k.store.ConsumeEmailToken(ctx, tok.Selector, purpose)
+	t, err := k.store.ConsumeEmailToken(ctx, tok.Selector, purposes...)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.EmailToken{}, ErrTokenInvalid
 	}
@@ -181,7 +199,9 @@ func (k *Kit) consumeEmailToken(ctx context.Context, raw, purpose string) (store
 // the address belongs to an account that still needs confirming. It
 // returns nil for unknown and already confirmed addresses alike, and
 // sends in the background so that its timing does not tell them apart
-// (SEC-E2). Only a malformed address gives an error ([ErrInvalidEmail]).
+// (SEC-E2). Only a malformed address ([ErrInvalidEmail]) and too many
+// requests for the address or from the client ([*TooManyRequestsError])
+// give an error.
 func (a *Auth) ResendConfirmation(email string) error {
 	if err := a.ready(); err != nil {
 		return err
@@ -193,6 +213,9 @@ func (a *Auth) ResendConfirmation(email string) error {
 	k := a.kit
 	if k.cfg.DisableEmailVerification {
 		return nil
+	}
+	if err := k.take(a.ctx(), k.emailBuckets(email, a.clientIP())...); err != nil {
+		return err
 	}
 	k.sendMailLater(a.ctx(), func(ctx context.Context) (Message, bool) {
 		u, err := k.store.UserByEmail(ctx, email)

@@ -99,7 +99,7 @@ func (a *Auth) restore() error {
 		// already and its response carries the new cookie.
 		rot = &store.Rotation{Selector: tok.Selector}
 	}
-	rotated, err := a.startSession(u, rot, "remember-me")
+	rotated, err := a.startSession(u, sessionStart{rot: rot, how: "remember-me"})
 	if err != nil {
 		return err
 	}

@@ -168,6 +168,9 @@ func (tf *TwoFactor) SendCode(method twofactor.Method) error {
 		}
 		return &TooManyRequestsError{RetryAfter: wait}
 	}
+	if err := k.take(a.ctx(), userBucket("code-send", p.UserID, k.cfg.Limits.CodeSendPerUser)); err != nil {
+		return err
+	}
 	return k.sendCode(a.ctx(), p.UserID, method, f.Contact, p.AttemptID, "log in")
 }
 
@@ -293,6 +296,11 @@ func (tf *TwoFactor) verify(method twofactor.Method, code normalized, check func
 		return ErrSecondFactorInvalid
 	}
 	a, k := tf.a, tf.a.kit
+	perUser := userBucket("code-entry", p.UserID, k.cfg.Limits.CodeEntryPerUser)
+	if err := k.take(a.ctx(), perUser); err != nil {
+		a.audit(auditEvent{event: eventSecondFactor, outcome: outcomeThrottled, userID: p.UserID, detail: method.String()})
+		return err
+	}
 	tries, err := k.store.ReserveTry(a.ctx(), p.AttemptID, k.now(), maxCodeFailures)
 	if errors.Is(err, store.ErrNotFound) {
 		a.clearPending()
@@ -322,6 +330,7 @@ func (tf *TwoFactor) verify(method twofactor.Method, code normalized, check func
 	if err := k.store.PassTry(a.ctx(), p.AttemptID); err != nil {
 		return unavailable("mark verified", err)
 	}
+	k.giveBack(a.ctx(), perUser)
 	a.audit(auditEvent{event: eventSecondFactor, outcome: outcomeOK, userID: p.UserID, detail: method.String()})
 	return nil
 }
@@ -385,7 +394,7 @@ func (a *Auth) CompleteTwoFactorLogin() error {
 		return err
 	}
 	a.pending = nil
-	if _, err := a.startSession(u, nil, "second factor"); err != nil {
+	if _, err := a.startSession(u, sessionStart{fresh: true, how: "password and second factor"}); err != nil {
 		return err
 	}
 	if att.Remember {

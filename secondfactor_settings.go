@@ -102,6 +102,9 @@ func (tf *TwoFactor) EnableSMS(phone string) error {
 
 func (tf *TwoFactor) enableSent(st *sessionState, method twofactor.Method, contact string) error {
 	k := tf.a.kit
+	if err := k.take(tf.a.ctx(), userBucket("code-send", st.UserID, k.cfg.Limits.CodeSendPerUser)); err != nil {
+		return err
+	}
 	err := k.store.PutUnverifiedFactor(tf.a.ctx(), store.Factor{
 		UserID: st.UserID, Method: int16(method), Contact: contact, CreatedAt: k.now(),
 	})

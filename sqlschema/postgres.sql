@@ -147,3 +147,14 @@ CREATE TABLE IF NOT EXISTS authkit_backup_codes (
     code_hash BYTEA  NOT NULL,
     PRIMARY KEY (user_id, code_hash)
 );
+
+-- Token buckets of the throttles, shared by every app instance. key names
+-- the bucket (for example a login per account or per client IP); tokens
+-- is what was left at updated_at.
+CREATE TABLE IF NOT EXISTS authkit_throttles (
+    key        TEXT PRIMARY KEY,
+    tokens     DOUBLE PRECISION NOT NULL,
+    updated_at TIMESTAMPTZ      NOT NULL,
+    full_at    TIMESTAMPTZ      NOT NULL
+);
+CREATE INDEX IF NOT EXISTS authkit_throttles_full_idx ON authkit_throttles (full_at);

@@ -28,11 +28,13 @@ func (s *Store) InsertAudit(ctx context.Context, e AuditEntry) error {
 	return err
 }
 
-// AuditForUser returns the newest entries about a user, newest first.
-func (s *Store) AuditForUser(ctx context.Context, userID int64, limit int) ([]AuditEntry, error) {
+// AuditEntries returns up to limit entries with an id below beforeID (0
+// for the newest), newest first; only the user's when userID is not 0.
+func (s *Store) AuditEntries(ctx context.Context, userID, beforeID int64, limit int) ([]AuditEntry, error) {
 	entries := []AuditEntry{}
 	err := s.db.SelectContext(ctx, &entries, s.q(`
-		SELECT id, at, event, outcome, user_id, actor_id, ip, user_agent, detail
-		FROM {audit} WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2`), userID, limit)
+		SELECT id, at, event, outcome, user_id, actor_id, ip, user_agent, detail FROM {audit}
+		WHERE ($1 = 0 OR user_id = $1) AND ($2 = 0 OR id < $2)
+		ORDER BY id DESC LIMIT $3`), userID, beforeID, limit)
 	return entries, err
 }

@@ -58,14 +58,17 @@ func (s *Store) DeleteRemember(ctx context.Context, selector string) error {
 }
 
 // DeleteExpired removes expired remember-me tokens, mailed tokens, session
-// index entries, pending second-factor logins and one-time codes. Each DELETE walks an index on the expiry column,
+// index entries, pending second-factor logins, one-time codes, throttle
+// buckets that have refilled, and audit entries older than auditBefore. Each DELETE walks an index on the expiry column,
 // so the cost grows with what expired, not with the table.
-func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
+func (s *Store) DeleteExpired(ctx context.Context, now, auditBefore time.Time) error {
 	_, err := s.db.ExecContext(ctx, s.q(`
 		WITH r AS (DELETE FROM {remembers} WHERE expires_at < $1),
 		     t AS (DELETE FROM {email_tokens} WHERE expires_at < $1),
 		     a AS (DELETE FROM {attempts} WHERE expires_at < $1),
-		     o AS (DELETE FROM {otp_codes} WHERE expires_at < $1)
-		DELETE FROM {user_sessions} WHERE expires_at < $1`), now)
+		     o AS (DELETE FROM {otp_codes} WHERE expires_at < $1),
+		     th AS (DELETE FROM {throttles} WHERE full_at < $1),
+		     au AS (DELETE FROM {audit} WHERE at < $2)
+		DELETE FROM {user_sessions} WHERE expires_at < $1`), now, auditBefore)
 	return err
 }

@@ -26,7 +26,7 @@ var (
 // Tables holds the prefixed table names.
 type Tables struct {
 	Users, Sessions, UserSessions, EmailTokens, Audit, Remembers string
-	SecondFactors, Attempts, OTPCodes, BackupCodes               string
+	SecondFactors, Attempts, OTPCodes, BackupCodes, Throttles    string
 }
 
 // Store runs authkit's queries on one database.
@@ -51,6 +51,7 @@ func New(db *sqlx.DB, prefix string) *Store {
 		Attempts:      prefix + "two_factor_attempts",
 		OTPCodes:      prefix + "otp_codes",
 		BackupCodes:   prefix + "backup_codes",
+		Throttles:     prefix + "throttles",
 	}
 	return &Store{db: db, t: t, names: strings.NewReplacer(
 		"{users}", t.Users,
@@ -63,6 +64,7 @@ func New(db *sqlx.DB, prefix string) *Store {
 		"{attempts}", t.Attempts,
 		"{otp_codes}", t.OTPCodes,
 		"{backup_codes}", t.BackupCodes,
+		"{throttles}", t.Throttles,
 	)}
 }
 
@@ -183,6 +185,36 @@ func (s *Store) execOne(ctx context.Context, query string, args ...any) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// SetPasswordAndRevoke replaces a user's password hash and, in the same
+// statement, ends every session but the one under keepKey (whose index
+// entry moves to newKey), forgets every remember-me token, bumps the
+// session epoch and, if verify is set, marks the address confirmed. It
+// returns the new epoch and the keys of the ended sessions.
+func (s *Store) SetPasswordAndRevoke(ctx context.Context, userID int64, hash, keepKey, newKey string, verify bool) (int64, []string, error) {
+	return s.dropSessions(ctx, `
+		WITH doomed AS (DELETE FROM {user_sessions} WHERE user_id = $1 AND token <> $3 RETURNING token),
+		     ren AS (UPDATE {user_sessions} SET token = $4 WHERE token = $3 AND $4 <> '' AND user_id = $1),
+		     rem AS (DELETE FROM {remembers} WHERE user_id = $1),
+		     u AS (UPDATE {users} SET password_hash = $2, session_epoch = session_epoch + 1, verified = verified OR $5
+		           WHERE id = $1 RETURNING session_epoch)
+		SELECT (SELECT session_epoch FROM u), array(SELECT token FROM doomed)`, userID, hash, keepKey, newKey, verify)
+}
+
+// SetResettable sets whether the user may reset a forgotten password.
+func (s *Store) SetResettable(ctx context.Context, id int64, resettable bool) error {
+	return s.execOne(ctx, `UPDATE {users} SET resettable = $2 WHERE id = $1`, id, resettable)
+}
+
+// SetEmail changes a user's address and marks it confirmed, or returns
+// ErrDuplicateEmail if another account has it.
+func (s *Store) SetEmail(ctx context.Context, id int64, email string) error {
+	err := s.execOne(ctx, `UPDATE {users} SET email = $2, verified = TRUE WHERE id = $1`, id, email)
+	if isUniqueViolation(err) {
+		return ErrDuplicateEmail
+	}
+	return err
 }
 
 // SetPasswordHash replaces a user's password hash.

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // Purposes of email tokens.
@@ -35,15 +37,16 @@ func (s *Store) InsertEmailToken(ctx context.Context, t EmailToken, replace bool
 	return err
 }
 
-// ConsumeEmailToken deletes the token with this selector and purpose and
-// returns it. Deleting first makes a token single-use even when two
-// requests race: only one DELETE gets the row back. The caller checks the
-// validator and the expiry afterwards; a wrong validator burns the token.
-func (s *Store) ConsumeEmailToken(ctx context.Context, selector, purpose string) (EmailToken, error) {
+// ConsumeEmailToken deletes the token with this selector, if its purpose
+// is one of purposes, and returns it. Deleting first makes a token
+// single-use even when two requests race: only one DELETE gets the row
+// back. The caller checks the validator and the expiry afterwards; a wrong
+// validator burns the token.
+func (s *Store) ConsumeEmailToken(ctx context.Context, selector string, purposes ...string) (EmailToken, error) {
 	var t EmailToken
 	err := s.db.GetContext(ctx, &t, s.q(`
-		DELETE FROM {email_tokens} WHERE selector = $1 AND purpose = $2
+		DELETE FROM {email_tokens} WHERE selector = $1 AND purpose = ANY($2)
 		RETURNING selector, validator_hash, user_id, purpose, email, created_at, expires_at`),
-		selector, purpose)
+		selector, pq.StringArray(purposes))
 	return t, notFound(err)
 }

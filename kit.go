@@ -1,0 +1,122 @@
+package authkit
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/alexedwards/scs/postgresstore"
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/authkit/authkit/internal/store"
+)
+
+// Kit is authkit configured for one application. Make one with [New] at
+// start-up and share it; it is safe for concurrent use.
+type Kit struct {
+	cfg       Config
+	store     *store.Store
+	sessions  *scs.SessionManager
+	hasher    passwordHasher
+	log       *slog.Logger
+	now       func() time.Time
+	syncEvery time.Duration
+
+	rememberCookie string // the remember-me cookie's name, prefixed when Secure
+
+	stopStore   func()
+	stopCleanup chan struct{}
+	cleanupDone chan struct{}
+	mailWG      sync.WaitGroup // mail being sent in the background
+}
+
+// passwordHasher is what authkit needs from internal/passhash; tests wrap
+// it to count the work done.
+type passwordHasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+	Verify(ctx context.Context, encoded, password string) (ok, needsRehash bool, err error)
+	VerifyDummy(ctx context.Context, password string) error
+}
+
+// defaultSessions builds the scs manager described on Config.Sessions.
+func (k *Kit) defaultSessions() *scs.SessionManager {
+	pg := postgresstore.NewWithConfig(k.cfg.DB.DB, postgresstore.Config{
+		TableName:       k.store.Tables().Sessions,
+		CleanUpInterval: 5 * time.Minute,
+	})
+	k.stopStore = pg.StopCleanup
+	s := scs.New()
+	s.Store = pg
+	s.Lifetime = k.cfg.SessionLifetime
+	s.HashTokenInStore = true
+	s.Cookie.Name = k.cookieName("authkit_session")
+	s.Cookie.HttpOnly = true
+	s.Cookie.SameSite = http.SameSiteLaxMode
+	s.Cookie.Secure = !k.cfg.AllowInsecureCookies
+	s.Cookie.Path = "/"
+	// Without Persist the cookie ends with the browser; the server-side
+	// lifetimes still apply. Remember-me is the way to outlive the browser.
+	s.Cookie.Persist = false
+	s.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		k.cfg.ErrorHandler(w, r, unavailable("session store", err))
+	}
+	return s
+}
+
+// cookieName adds the "__Host-" prefix when cookies are Secure: browsers
+// then refuse the cookie unless it is Secure, host-only and Path=/, so a
+// sibling subdomain cannot plant or overwrite it.
+func (k *Kit) cookieName(name string) string {
+	if k.cfg.AllowInsecureCookies {
+		return name
+	}
+	return "__Host-" + name
+}
+
+// Sessions returns the scs session manager the Kit uses, so the app can
+// keep its own values in the same session.
+func (k *Kit) Sessions() *scs.SessionManager { return k.sessions }
+
+// Close stops the Kit's background work: it stops the cleanup of expired
+// tokens and sessions, waits for mail being sent in the background, and
+// stops the session store's own cleanup (when the Kit built the store).
+// The Kit must not be used afterwards.
+func (k *Kit) Close() error {
+	close(k.stopCleanup)
+	<-k.cleanupDone
+	k.mailWG.Wait()
+	if k.stopStore != nil {
+		k.stopStore()
+	}
+	return nil
+}
+
+// cleanupInterval is how often expired tokens and session index entries
+// are deleted.
+const cleanupInterval = 10 * time.Minute
+
+// startCleanup deletes expired rows every interval in the background, so
+// that no request pays for it.
+func (k *Kit) startCleanup(interval time.Duration) {
+	k.stopCleanup, k.cleanupDone = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(k.cleanupDone)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-k.stopCleanup:
+				return
+			case <-tick.C:
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				now := k.now()
+				if err := k.store.DeleteExpired(ctx, now, now.Add(-k.cfg.AuditRetention)); err != nil {
+					k.log.Warn("authkit: deleting expired rows failed", "error", err)
+				}
+				cancel()
+			}
+		}
+	}()
+}
