@@ -219,7 +219,8 @@ func (k *Kit) upgradeHash(ctx context.Context, userID int64, password string) {
 }
 
 // checkPassword verifies the password of the logged-in user, for actions
-// that need it again. A wrong one gives ErrInvalidCredentials.
+// that need it again. A wrong one gives ErrInvalidCredentials; too many
+// wrong ones, *TooManyRequestsError.
 func (a *Auth) checkPassword(userID int64, password string) error {
 	k := a.kit
 	password, err := k.cfg.PasswordPolicy.normalizePassword(password)
@@ -233,6 +234,13 @@ func (a *Auth) checkPassword(userID int64, password string) error {
 	if err != nil {
 		return unavailable("load user", err)
 	}
+	// Guesses here count against the same bucket as failed logins, so a
+	// stolen session cannot be used to brute-force the password.
+	perAccount := k.loginBuckets(u.Email, a.clientIP())[1:]
+	if err := k.take(a.ctx(), perAccount...); err != nil {
+		a.audit(auditEvent{event: eventReauthenticate, outcome: outcomeThrottled, userID: userID})
+		return err
+	}
 	ok, _, err := k.hasher.Verify(a.ctx(), u.PasswordHash, password)
 	if ctxErr := a.ctx().Err(); err != nil && ctxErr != nil {
 		return ctxErr
@@ -241,6 +249,7 @@ func (a *Auth) checkPassword(userID int64, password string) error {
 		a.audit(auditEvent{event: eventReauthenticate, outcome: outcomeFailed, userID: userID, detail: "wrong password"})
 		return ErrInvalidCredentials
 	}
+	k.giveBack(a.ctx(), perAccount...)
 	return nil
 }
 

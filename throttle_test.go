@@ -194,3 +194,23 @@ func TestThrottle_CodeEntryIsLimitedPerUserAcrossLogins(t *testing.T) { // SEC-E
 	}
 	t.Fatal("code entry was never throttled across logins")
 }
+
+func TestThrottle_PasswordGuessesFromAStolenSessionCountAsFailedLogins(t *testing.T) { // SEC-E3
+	t.Parallel()
+	e := newEnv(t, func(c *Config) { c.Limits.LoginPerAccount = Limit{Burst: 3, Every: time.Hour} })
+	e.user("hijacked@example.com")
+	d := e.device()
+	if err := d.err(func(a *Auth) error { return a.Login("hijacked@example.com", testPassword, false) }); err != nil {
+		t.Fatal(err)
+	}
+	var tm *TooManyRequestsError
+	for i := range 4 {
+		err := d.err(func(a *Auth) error { return a.Reauthenticate("guess " + strconv.Itoa(i)) })
+		if i < 3 && !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+		if i == 3 && !errors.As(err, &tm) {
+			t.Fatalf("a fourth guess through the session = %v, want *TooManyRequestsError", err)
+		}
+	}
+}

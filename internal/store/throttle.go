@@ -52,6 +52,6 @@ func (s *Store) GiveBack(ctx context.Context, keys []string, bursts []int) error
 	}
 	_, err := s.db.ExecContext(ctx, s.q(`
 		UPDATE {throttles} t SET tokens = LEAST(g.burst, t.tokens + 1)
-		FROM unnest($1::text[], $2::float8::float8[]) AS g(key, burst) WHERE t.key = g.key`), pq.StringArray(keys), b)
+		FROM unnest($1::text[], $2::float8[]) AS g(key, burst) WHERE t.key = g.key`), pq.StringArray(keys), b)
 	return err
 }
