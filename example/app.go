@@ -4,36 +4,35 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/authkit/authkit"
 	"github.com/authkit/authkit/sqlschema"
 )
 
-// newApp applies authkit's schema to db, configures authkit and returns
-// the app's handler with the Kit behind it; the caller closes the Kit.
-// baseURL is where the app is reached, for the links in emails.
-func newApp(ctx context.Context, db *sqlx.DB, mailer authkit.Mailer, baseURL string) (http.Handler, *authkit.Kit, error) {
-	if err := sqlschema.Apply(ctx, db, sqlschema.DefaultPrefix); err != nil {
+// newApp applies authkit's schema to cfg.DB, completes cfg with the
+// example's settings and returns the app's handler with the Kit behind it;
+// the caller closes the Kit. The caller's cfg holds what differs between
+// running the app and testing it: DB, Mailer, SMS, BaseURL (for the links
+// in emails) and EncryptionKey.
+func newApp(ctx context.Context, cfg authkit.Config) (http.Handler, *authkit.Kit, error) {
+	if err := sqlschema.Apply(ctx, cfg.DB, sqlschema.DefaultPrefix); err != nil {
 		return nil, nil, err
 	}
-	kit, err := authkit.New(authkit.Config{
-		DB:      db,
-		Mailer:  mailer,
-		BaseURL: baseURL,
-		// Anonymous visitors of /account are sent to the login page.
-		LoginURL: "/login",
-		// The example serves plain http on localhost, where a browser
-		// would not send Secure cookies back. A production app is served
-		// over https and must leave this false.
-		AllowInsecureCookies: true,
-	})
+	// Authenticator apps list the account under this name.
+	cfg.Issuer = "authkit example"
+	// Anonymous visitors of /account are sent to the login page.
+	cfg.LoginURL = "/login"
+	// The example serves plain http on localhost, where a browser would
+	// not send Secure cookies back. A production app is served over https
+	// and must leave this false.
+	cfg.AllowInsecureCookies = true
+	kit, err := authkit.New(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 
-	h := &handlers{pages: parsePages()}
+	h := &handlers{pages: parsePages(), sessions: kit.Sessions()}
 	mux := http.NewServeMux()
+	private := func(pattern string, handler http.HandlerFunc) { mux.Handle(pattern, kit.RequireLogin(handler)) }
 	mux.HandleFunc("GET /{$}", h.home)
 	mux.HandleFunc("GET /register", h.registerForm)
 	mux.HandleFunc("POST /register", h.register)
@@ -41,10 +40,20 @@ func newApp(ctx context.Context, db *sqlx.DB, mailer authkit.Mailer, baseURL str
 	mux.HandleFunc("POST /confirm-email/resend", h.resendConfirmation)
 	mux.HandleFunc("GET /login", h.loginForm)
 	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("GET /login/second-factor", h.secondFactorForm)
+	mux.HandleFunc("POST /login/second-factor", h.verifySecondFactor)
+	mux.HandleFunc("POST /login/second-factor/send", h.sendLoginCode)
 	mux.HandleFunc("POST /logout", h.logout)
-	mux.Handle("GET /account", kit.RequireLogin(http.HandlerFunc(h.account)))
-	mux.Handle("POST /logout-everywhere", kit.RequireLogin(http.HandlerFunc(h.logoutEverywhere)))
-	mux.Handle("POST /logout-everywhere-else", kit.RequireLogin(http.HandlerFunc(h.logoutEverywhereElse)))
+	private("GET /account", h.account)
+	private("POST /account/reauthenticate", h.reauthenticate)
+	private("POST /account/two-factor/totp", h.enrollTOTP)
+	private("POST /account/two-factor/email", h.enableEmail)
+	private("POST /account/two-factor/sms", h.enableSMS)
+	private("POST /account/two-factor/{method}/confirm", h.confirmFactor)
+	private("POST /account/two-factor/{method}/disable", h.disableFactor)
+	private("POST /account/two-factor/backup-codes", h.regenerateBackupCodes)
+	private("POST /logout-everywhere", h.logoutEverywhere)
+	private("POST /logout-everywhere-else", h.logoutEverywhereElse)
 
 	// CrossOriginProtection refuses form posts from other sites (CSRF),
 	// using the Sec-Fetch-Site and Origin headers browsers send. It comes

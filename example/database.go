@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -20,11 +19,11 @@ const (
 	dbName  = "authkit_example"
 )
 
-// openDatabase connects to DATABASE_URL or, when it is unset, to a private
-// PostgreSQL started in dataDir. The returned function closes the
+// openDatabase connects to url (DATABASE_URL) or, when it is empty, to a
+// private PostgreSQL started in dataDir. The returned function closes the
 // connection pool and stops the server if one was started.
-func openDatabase(ctx context.Context) (*sqlx.DB, func(), error) {
-	if url := os.Getenv("DATABASE_URL"); url != "" {
+func openDatabase(ctx context.Context, url string) (*sqlx.DB, func(), error) {
+	if url != "" {
 		db, err := connect(ctx, url)
 		if err != nil {
 			return nil, nil, err

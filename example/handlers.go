@@ -7,13 +7,16 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/alexedwards/scs/v2"
+
 	"github.com/authkit/authkit"
 )
 
 // handlers serves the app's pages. Each one reaches authkit through
 // authkit.From(r); no handler ever writes a password back to the page.
 type handlers struct {
-	pages map[string]*template.Template
+	pages    map[string]*template.Template
+	sessions *scs.SessionManager // authkit's, for the app's own session values
 }
 
 // notices are the messages a redirect can ask the next page to show, by
@@ -22,6 +25,10 @@ var notices = map[string]string{
 	"logout":                 "You are logged out.",
 	"logout-everywhere":      "You are logged out on every device.",
 	"logout-everywhere-else": "Every other device is logged out; this one stays logged in.",
+	"code-sent":              "A new code is on its way.",
+	"two-factor-on":          "Two-step login is on for that method.",
+	"two-factor-off":         "That method is turned off.",
+	"reauthenticated":        "Password confirmed. You can change your two-step login settings now.",
 }
 
 func notice(r *http.Request) string { return notices[r.URL.Query().Get("done")] }
@@ -81,22 +88,24 @@ func (h *handlers) resendConfirmation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handlers) loginForm(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "login", page{Next: safeNext(r.URL.Query().Get("next"))})
+	q := r.URL.Query()
+	h.render(w, r, http.StatusOK, "login", page{Next: safeNext(q.Get("next")), Error: loginProblems[q.Get("problem")]})
 }
 
 func (h *handlers) login(w http.ResponseWriter, r *http.Request) {
 	email := r.PostFormValue("email")
 	next := safeNext(r.PostFormValue("next"))
 	remember := r.PostFormValue("remember") == "on"
-	if err := authkit.From(r).Login(email, r.PostFormValue("password"), remember); err != nil {
+	err := authkit.From(r).Login(email, r.PostFormValue("password"), remember)
+	if sf, ok := errors.AsType[*authkit.SecondFactorRequiredError](err); ok {
+		h.beginSecondStep(w, r, sf.Methods, next)
+		return
+	}
+	if err != nil {
 		h.fail(w, r, "login", page{Email: email, Next: next, Unconfirmed: errors.Is(err, authkit.ErrEmailNotVerified)}, err)
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-func (h *handlers) account(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "account", page{Notice: notice(r)})
 }
 
 func (h *handlers) logout(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +124,7 @@ func (h *handlers) logoutEverywhereElse(w http.ResponseWriter, r *http.Request) 
 // shows the account page with the error.
 func (h *handlers) finish(w http.ResponseWriter, r *http.Request, err error, to string) {
 	if err != nil {
-		h.fail(w, r, "account", page{}, err)
+		h.accountPage(w, r, page{}, err)
 		return
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)

@@ -1,13 +1,16 @@
 // Command example is a small web app that shows authkit at work:
-// registration with email confirmation, login with remember-me, a page
-// only logged-in users see, and logout on this device, on every device or
-// on every other device.
+// registration with email confirmation, login with remember-me and
+// two-step login (authenticator app, email or SMS codes, backup codes), a
+// page only logged-in users see with their two-factor settings, and logout
+// on this device, on every device or on every other device.
 //
 //	go run ./example
 //
 // With DATABASE_URL unset it starts a private PostgreSQL that keeps its
-// data in .authkit-example/postgres under the current directory.
-// Confirmation emails are printed to the terminal.
+// data in .authkit-example/postgres under the current directory, and keeps
+// the key that encrypts TOTP secrets in .authkit-example/encryption.key
+// (AUTHKIT_ENCRYPTION_KEY, 64 hex digits, overrides it). Emails and text
+// messages, with their links and codes, are printed to the terminal.
 package main
 
 import (
@@ -41,15 +44,30 @@ func run(addr string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	db, closeDB, err := openDatabase(ctx)
+	dbURL := os.Getenv("DATABASE_URL")
+	db, closeDB, err := openDatabase(ctx, dbURL)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
+	keyFile := "" // no place to keep a key for someone else's database
+	if dbURL == "" {
+		keyFile = encryptionKeyFile
+	}
+	key, err := encryptionKey(keyFile)
+	if err != nil {
+		return err
+	}
 
-	// The confirmation links are printed here, to be opened by hand.
-	mailer := authkit.NewDevMailer(os.Stdout)
-	handler, kit, err := newApp(ctx, db, mailer, "http://"+addr)
+	handler, kit, err := newApp(ctx, authkit.Config{
+		DB: db,
+		// Confirmation links and login codes are printed here, to be
+		// copied by hand.
+		Mailer:        authkit.NewDevMailer(os.Stdout),
+		SMS:           authkit.NewDevSMS(os.Stdout),
+		BaseURL:       "http://" + addr,
+		EncryptionKey: key,
+	})
 	if err != nil {
 		return err
 	}

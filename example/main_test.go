@@ -25,13 +25,20 @@ type testApp struct {
 	srv  *httptest.Server
 	kit  *authkit.Kit
 	mail *authkit.DevMailer
+	sms  *authkit.DevSMS
 }
 
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	mail := authkit.NewDevMailer(nil)
-	handler, kit, err := newApp(t.Context(), pgtest.DB(t), mail, "http://"+srv.Listener.Addr().String())
+	mail, sms := authkit.NewDevMailer(nil), authkit.NewDevSMS(nil)
+	handler, kit, err := newApp(t.Context(), authkit.Config{
+		DB:            pgtest.DB(t),
+		Mailer:        mail,
+		SMS:           sms,
+		BaseURL:       "http://" + srv.Listener.Addr().String(),
+		EncryptionKey: newKey(),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +48,7 @@ func newTestApp(t *testing.T) *testApp {
 		srv.Close()
 		kit.Close()
 	})
-	return &testApp{srv: srv, kit: kit, mail: mail}
+	return &testApp{srv: srv, kit: kit, mail: mail, sms: sms}
 }
 
 // confirmedUser creates an account that can log in at once.
@@ -88,6 +95,7 @@ type reply struct {
 	status   int
 	body     string
 	location string
+	header   http.Header
 }
 
 func (b *browser) do(req *http.Request) reply {
@@ -101,7 +109,7 @@ func (b *browser) do(req *http.Request) reply {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	return reply{status: resp.StatusCode, body: string(body), location: resp.Header.Get("Location")}
+	return reply{status: resp.StatusCode, body: string(body), location: resp.Header.Get("Location"), header: resp.Header}
 }
 
 // get fetches a path, or a full URL such as a link from an email.

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/authkit/authkit"
+	"github.com/authkit/authkit/twofactor"
 )
 
 //go:embed templates/*.html
@@ -17,10 +21,31 @@ var templateFiles embed.FS
 // parsePages parses each page together with the layout it fills in.
 func parsePages() map[string]*template.Template {
 	pages := make(map[string]*template.Template)
-	for _, name := range []string{"home", "register", "confirm", "login", "account"} {
-		pages[name] = template.Must(template.ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))
+	for _, name := range []string{
+		"home", "register", "confirm", "login", "second-factor", "account",
+		"reauthenticate", "twofactor-confirm", "twofactor-backup-codes",
+	} {
+		pages[name] = template.Must(template.New("").Funcs(templateFuncs).
+			ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return pages
+}
+
+var templateFuncs = template.FuncMap{"methodName": methodName}
+
+// methodName names a second factor for the user.
+func methodName(m twofactor.Method) string {
+	switch m {
+	case twofactor.TOTP:
+		return "Authenticator app"
+	case twofactor.Email:
+		return "Codes by email"
+	case twofactor.SMS:
+		return "Codes by text message"
+	case twofactor.BackupCode:
+		return "Backup code"
+	}
+	return m.String()
 }
 
 // page is what the templates show. It never holds a password.
@@ -32,6 +57,13 @@ type page struct {
 	Next        string        // where to go after logging in
 	Confirmed   bool          // the email address was just confirmed
 	Unconfirmed bool          // the login failed for want of a confirmed address
+
+	Methods     []authkit.SecondFactor // the second factors a login offers
+	Factor      authkit.SecondFactor   // the one the page is about
+	Settings    *twoFactorSettings     // the account page's, once loaded
+	QRCode      template.URL           // a new TOTP secret's QR code, as a data: URL
+	Secret      string                 // the same secret, for typing in
+	BackupCodes []string               // new backup codes, shown once
 }
 
 // render writes the page name with the given status. It renders into a
@@ -55,11 +87,44 @@ func (h *handlers) render(w http.ResponseWriter, r *http.Request, status int, na
 // fail shows the page name with err explained to the user.
 func (h *handlers) fail(w http.ResponseWriter, r *http.Request, name string, data page, err error) {
 	status, msg := describe(err)
+	if tm, ok := errors.AsType[*authkit.TooManyRequestsError](err); ok && tm.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(tm)))
+	}
 	if status >= http.StatusInternalServerError {
 		slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "error", err)
 	}
 	data.Error = msg
 	h.render(w, r, status, name, data)
+}
+
+// retryAfterSeconds is how long to wait, in whole seconds rounded up.
+func retryAfterSeconds(tm *authkit.TooManyRequestsError) int {
+	return int((tm.RetryAfter + time.Second - 1) / time.Second)
+}
+
+// Errors of the app's own, for authkit errors that need other words where
+// they happen.
+var (
+	// errWrongPassword is ErrInvalidCredentials where the email address
+	// is known: asking for the password again.
+	errWrongPassword = errors.New("wrong password")
+	// errCodeNotSent is ErrMailNotSent for a two-factor code, by email or
+	// text message.
+	errCodeNotSent = errors.New("code not sent")
+)
+
+func wrongPassword(err error) error {
+	if errors.Is(err, authkit.ErrInvalidCredentials) {
+		return fmt.Errorf("%w: %w", errWrongPassword, err)
+	}
+	return err
+}
+
+func codeNotSent(err error) error {
+	if errors.Is(err, authkit.ErrMailNotSent) {
+		return fmt.Errorf("%w: %w", errCodeNotSent, err)
+	}
+	return err
 }
 
 // describe turns an error from authkit into an HTTP status and a message
@@ -68,7 +133,26 @@ func describe(err error) (status int, message string) {
 	if se, ok := errors.AsType[*authkit.StatusError](err); ok {
 		return http.StatusForbidden, "Your account is " + se.Status.String() + ", so you cannot log in."
 	}
+	if tm, ok := errors.AsType[*authkit.TooManyRequestsError](err); ok {
+		if tm.RetryAfter <= 0 { // waiting will not help
+			return http.StatusTooManyRequests, "Too many attempts. Please log in again to start over."
+		}
+		return http.StatusTooManyRequests, fmt.Sprintf("Too many attempts. Please try again in %d seconds.", retryAfterSeconds(tm))
+	}
 	switch {
+	// The app's own errors wrap authkit's, so they come first.
+	case errors.Is(err, errWrongPassword):
+		return http.StatusUnauthorized, "That password is not right."
+	case errors.Is(err, errCodeNotSent):
+		return http.StatusServiceUnavailable, "The code could not be sent. Please try again in a moment."
+	case errors.Is(err, authkit.ErrSecondFactorInvalid):
+		return http.StatusUnauthorized, "That code is not right. Please check it and try again."
+	case errors.Is(err, authkit.ErrMethodNotEnabled):
+		return http.StatusUnprocessableEntity, "That method is not turned on for your account."
+	case errors.Is(err, authkit.ErrMethodAlreadyEnabled):
+		return http.StatusConflict, "That method is on already. Turn it off first to set it up again."
+	case errors.Is(err, authkit.ErrInvalidPhone):
+		return http.StatusUnprocessableEntity, "Please enter the phone number in international form: + and the country code, for example +44 20 7946 0958."
 	case errors.Is(err, authkit.ErrInvalidCredentials):
 		return http.StatusUnauthorized, "Wrong email address or password."
 	case errors.Is(err, authkit.ErrEmailNotVerified):
