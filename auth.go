@@ -83,7 +83,7 @@ func (a *Auth) HasRole(role string) bool {
 }
 
 // IsRemembered reports whether the session was restored from a remember-me
-// cookie rather than started by entering the password.
+// cookie and the password has not been entered in it since.
 func (a *Auth) IsRemembered() bool { return a.state != nil && a.state.Remembered }
 
 // AwaitingSecondFactor reports whether a login in this session passed the

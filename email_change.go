@@ -19,7 +19,7 @@ func (a *Auth) ChangeEmail(newEmail string) error {
 	if err != nil {
 		return err
 	}
-	if !a.isFresh() {
+	if !a.IsFresh() {
 		return ErrReauthenticationRequired
 	}
 	newEmail, err = normalizeEmail(newEmail)

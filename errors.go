@@ -89,6 +89,9 @@ var (
 	// registered); the user can ask for the mail again.
 	ErrMailNotSent = errors.New("authkit: email could not be sent")
 
+	// ErrSMSNotSent is returned when the SMSSender failed.
+	ErrSMSNotSent = errors.New("authkit: text message could not be sent")
+
 	// ErrNoMailer is returned by operations that need to send mail when
 	// Config.Mailer is nil.
 	ErrNoMailer = errors.New("authkit: no Mailer configured")

@@ -167,8 +167,7 @@ func testApp(kit *Kit) http.Handler {
 	})
 	mux.HandleFunc("GET /state", func(w http.ResponseWriter, r *http.Request) {
 		a := From(r)
-		fresh := a.state != nil && !a.state.PasswordAt.IsZero()
-		fmt.Fprintf(w, "%d remembered=%v fresh=%v", a.UserID(), a.IsRemembered(), fresh)
+		fmt.Fprintf(w, "%d remembered=%v fresh=%v", a.UserID(), a.IsRemembered(), a.IsFresh())
 	})
 	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, strconv.FormatInt(From(r).UserID(), 10))

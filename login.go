@@ -274,7 +274,7 @@ func (a *Auth) Reauthenticate(password string) error {
 	if err := k.store.RenameSession(a.ctx(), oldKey, k.storeKey(k.sessions.Token(a.ctx()))); err != nil {
 		return unavailable("record session", err)
 	}
-	st.PasswordAt = k.now()
+	st.PasswordAt, st.Remembered = k.now(), false
 	a.saveState()
 	a.audit(auditEvent{event: eventReauthenticate, outcome: outcomeOK, userID: st.UserID})
 	return nil

@@ -3,6 +3,7 @@ package authkit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -196,7 +197,7 @@ func (k *Kit) sendCode(ctx context.Context, userID int64, method twofactor.Metho
 	if method == twofactor.SMS {
 		if err := k.cfg.SMS.SendSMS(ctx, contact, text); err != nil {
 			k.log.ErrorContext(ctx, "authkit: sending SMS failed", "error", err)
-			return ErrMailNotSent
+			return fmt.Errorf("%w: %w", ErrSMSNotSent, err)
 		}
 		return nil
 	}
@@ -215,6 +216,34 @@ func (k *Kit) enabledFactor(ctx context.Context, userID int64, method twofactor.
 		}
 	}
 	return store.Factor{}, ErrMethodNotEnabled
+}
+
+// PendingMethods lists the second factors the pending login can be
+// proved with (masked contacts, as in [SecondFactorRequiredError]), for the
+// page of the second step.
+func (tf *TwoFactor) PendingMethods() ([]SecondFactor, error) {
+	p, err := tf.livePending()
+	if err != nil {
+		return nil, err
+	}
+	_, list, err := tf.a.kit.userFactors(tf.a.ctx(), p.UserID)
+	return enabledOnly(list), err
+}
+
+// Verify proves the pending login with a code of the given method: it
+// calls VerifyTOTP, VerifyEmail, VerifySMS or VerifyBackupCode.
+func (tf *TwoFactor) Verify(method twofactor.Method, code string) error {
+	switch method {
+	case twofactor.TOTP:
+		return tf.VerifyTOTP(code)
+	case twofactor.Email:
+		return tf.VerifyEmail(code)
+	case twofactor.SMS:
+		return tf.VerifySMS(code)
+	case twofactor.BackupCode:
+		return tf.VerifyBackupCode(code)
+	}
+	return ErrMethodNotEnabled
 }
 
 // VerifyTOTP proves the pending login with a code from the user's

@@ -27,15 +27,17 @@ func (tf *TwoFactor) requireFresh() (*sessionState, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !tf.a.isFresh() {
+	if !tf.a.IsFresh() {
 		return nil, ErrReauthenticationRequired
 	}
 	return st, nil
 }
 
-// isFresh reports whether the password was entered recently in this
-// session; never for a session restored from a remember-me cookie (SEC-S7).
-func (a *Auth) isFresh() bool {
+// IsFresh reports whether the password was entered in this session within
+// Config.ReauthenticationWindow, so that sensitive operations will not
+// answer [ErrReauthenticationRequired]. A session restored from a
+// remember-me cookie is not fresh until [Auth.Reauthenticate] (SEC-S7).
+func (a *Auth) IsFresh() bool {
 	return a.state != nil && !a.state.PasswordAt.IsZero() &&
 		a.kit.now().Sub(a.state.PasswordAt) < a.kit.cfg.ReauthenticationWindow
 }

@@ -635,3 +635,28 @@ func TestTwoFactor_FullFlowOverHTTP(t *testing.T) { // SEC-F1
 		t.Fatalf("protected page after completing: %d %s", status, body)
 	}
 }
+
+func TestTwoFactor_PendingMethodsAndVerifyByMethod(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.user("picker@example.com")
+	secret, _ := withTOTP(t, e, "picker@example.com")
+	d, _ := startPending(t, e, "picker@example.com", false)
+	var methods []SecondFactor
+	if err := d.err(func(a *Auth) (err error) { methods, err = a.TwoFactor().PendingMethods(); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if len(methods) != 2 || methods[0].Method != twofactor.TOTP || methods[1].Method != twofactor.BackupCode {
+		t.Fatalf("PendingMethods = %+v", methods)
+	}
+	if err := d.err(func(a *Auth) error { return a.TwoFactor().Verify(twofactor.TOTP, totpNow(t, e, secret)) }); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.device().TwoFactorMethods()
+	wantErr(t, err, ErrNoPendingLogin)
+}
+
+func (d *device) TwoFactorMethods() (methods []SecondFactor, err error) {
+	d.do(func(a *Auth) { methods, err = a.TwoFactor().PendingMethods() })
+	return methods, err
+}
