@@ -70,3 +70,14 @@ func TestNew_WorksWithAnyTablePrefix(t *testing.T) {
 		t.Fatalf("sessions in the prefixed table: %d", n)
 	}
 }
+
+func TestKitClose_CanBeCalledTwice(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if err := e.kit.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.kit.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -30,6 +30,7 @@ type Kit struct {
 	stopCleanup chan struct{}
 	cleanupDone chan struct{}
 	mailWG      sync.WaitGroup // mail being sent in the background
+	closeOnce   sync.Once
 }
 
 // passwordHasher is what authkit needs from internal/passhash; tests wrap
@@ -82,14 +83,16 @@ func (k *Kit) Sessions() *scs.SessionManager { return k.sessions }
 // Close stops the Kit's background work: it stops the cleanup of expired
 // tokens and sessions, waits for mail being sent in the background, and
 // stops the session store's own cleanup (when the Kit built the store).
-// The Kit must not be used afterwards.
+// The Kit must not be used afterwards; closing it again does nothing.
 func (k *Kit) Close() error {
-	close(k.stopCleanup)
-	<-k.cleanupDone
-	k.mailWG.Wait()
-	if k.stopStore != nil {
-		k.stopStore()
-	}
+	k.closeOnce.Do(func() {
+		close(k.stopCleanup)
+		<-k.cleanupDone
+		k.mailWG.Wait()
+		if k.stopStore != nil {
+			k.stopStore()
+		}
+	})
 	return nil
 }
 
