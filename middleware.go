@@ -56,7 +56,9 @@ func FromContext(ctx context.Context) *Auth {
 // RequireLogin lets logged-in requests through to next. Others get 401
 // Unauthorized, or, when Config.LoginURL is set and the request is a GET
 // or HEAD, a redirect to the login page with the original location in the
-// "next" query parameter. It must be used inside [Kit.Middleware].
+// "next" query parameter. It must be used inside [Kit.Middleware]. The
+// login page must check "next" before redirecting to it after login
+// (a local path only), or it becomes an open redirect.
 func (k *Kit) RequireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if From(r).IsLoggedIn() {
