@@ -12,8 +12,10 @@ import (
 // example's settings and returns the app's handler with the Kit behind it;
 // the caller closes the Kit. The caller's cfg holds what differs between
 // running the app and testing it: DB, Mailer, SMS, BaseURL (for the links
-// in emails) and EncryptionKey.
-func newApp(ctx context.Context, cfg authkit.Config) (http.Handler, *authkit.Kit, error) {
+// in emails) and EncryptionKey. outbox is development mode's record of the
+// mail and text messages sent, shown at /dev/outbox; nil turns that page
+// off.
+func newApp(ctx context.Context, cfg authkit.Config, outbox *devOutbox) (http.Handler, *authkit.Kit, error) {
 	if err := sqlschema.Apply(ctx, cfg.DB, sqlschema.DefaultPrefix); err != nil {
 		return nil, nil, err
 	}
@@ -30,22 +32,35 @@ func newApp(ctx context.Context, cfg authkit.Config) (http.Handler, *authkit.Kit
 		return nil, nil, err
 	}
 
-	h := &handlers{pages: parsePages(), sessions: kit.Sessions()}
+	h := &handlers{pages: parsePages(), kit: kit, outbox: outbox, smsAvailable: cfg.SMS != nil}
 	mux := http.NewServeMux()
 	private := func(pattern string, handler http.HandlerFunc) { mux.Handle(pattern, kit.RequireLogin(handler)) }
+	// RequireRole answers a logged-in user without the role with a bare
+	// 403 (and anonymous visitors as RequireLogin does); refuseNonAdmins
+	// shows such users the app's own 403 page first.
+	admin := func(pattern string, handler http.HandlerFunc) {
+		mux.Handle(pattern, h.refuseNonAdmins(kit.RequireRole(adminRole)(handler)))
+	}
 	mux.HandleFunc("GET /{$}", h.home)
 	mux.HandleFunc("GET /register", h.registerForm)
 	mux.HandleFunc("POST /register", h.register)
-	mux.HandleFunc("GET /confirm-email", h.confirmEmail)
+	mux.HandleFunc("GET /confirm-email", h.confirmEmailForm)
+	mux.HandleFunc("POST /confirm-email", h.confirmEmail)
 	mux.HandleFunc("POST /confirm-email/resend", h.resendConfirmation)
 	mux.HandleFunc("GET /login", h.loginForm)
 	mux.HandleFunc("POST /login", h.login)
 	mux.HandleFunc("GET /login/second-factor", h.secondFactorForm)
 	mux.HandleFunc("POST /login/second-factor", h.verifySecondFactor)
 	mux.HandleFunc("POST /login/second-factor/send", h.sendLoginCode)
+	mux.HandleFunc("GET /forgot-password", h.forgotPasswordForm)
+	mux.HandleFunc("POST /forgot-password", h.forgotPassword)
+	mux.HandleFunc("GET /reset-password", h.resetPasswordForm)
+	mux.HandleFunc("POST /reset-password", h.resetPassword)
 	mux.HandleFunc("POST /logout", h.logout)
 	private("GET /account", h.account)
 	private("POST /account/reauthenticate", h.reauthenticate)
+	private("POST /account/password", h.changePassword)
+	private("POST /account/email", h.changeEmail)
 	private("POST /account/two-factor/totp", h.enrollTOTP)
 	private("POST /account/two-factor/email", h.enableEmail)
 	private("POST /account/two-factor/sms", h.enableSMS)
@@ -54,6 +69,13 @@ func newApp(ctx context.Context, cfg authkit.Config) (http.Handler, *authkit.Kit
 	private("POST /account/two-factor/backup-codes", h.regenerateBackupCodes)
 	private("POST /logout-everywhere", h.logoutEverywhere)
 	private("POST /logout-everywhere-else", h.logoutEverywhereElse)
+	admin("GET /admin", h.adminUsers)
+	admin("GET /admin/users/{id}", h.adminUser)
+	admin("POST /admin/users/{id}/log-in-as", h.adminLogInAs)
+	admin("POST /admin/users/{id}/{action}", h.adminAction)
+	if outbox != nil {
+		mux.HandleFunc("GET /dev/outbox", h.outboxPage)
+	}
 
 	// CrossOriginProtection refuses form posts from other sites (CSRF),
 	// using the Sec-Fetch-Site and Origin headers browsers send. It comes

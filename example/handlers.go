@@ -2,12 +2,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/alexedwards/scs/v2"
 
 	"github.com/authkit/authkit"
 )
@@ -15,8 +14,10 @@ import (
 // handlers serves the app's pages. Each one reaches authkit through
 // authkit.From(r); no handler ever writes a password back to the page.
 type handlers struct {
-	pages    map[string]*template.Template
-	sessions *scs.SessionManager // authkit's, for the app's own session values
+	pages        map[string]*template.Template
+	kit          *authkit.Kit // for the Admin API
+	outbox       *devOutbox   // nil unless in development mode
+	smsAvailable bool         // whether an SMS sender is configured
 }
 
 // notices are the messages a redirect can ask the next page to show, by
@@ -28,7 +29,14 @@ var notices = map[string]string{
 	"code-sent":              "A new code is on its way.",
 	"two-factor-on":          "Two-step login is on for that method.",
 	"two-factor-off":         "That method is turned off.",
-	"reauthenticated":        "Password confirmed. You can change your two-step login settings now.",
+	"reauthenticated":        "Password confirmed. You can change your email address and two-step login settings now.",
+	"password-changed":       "Your password is changed. Every other device is logged out.",
+	"email-link-sent":        "We emailed a link to your new address. Your address changes when you open it.",
+	"ban":                    "The user is banned and logged out on every device.",
+	"unban":                  "The user's status is normal again: they can log in.",
+	"force-logout":           "The user is logged out on every device.",
+	"make-admin":             "The user is an administrator now.",
+	"remove-admin":           "The user is no longer an administrator.",
 }
 
 func notice(r *http.Request) string { return notices[r.URL.Query().Get("done")] }
@@ -47,7 +55,7 @@ func (h *handlers) register(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, authkit.ErrMailNotSent):
 		// The account exists; the confirmation page offers to resend.
-		h.fail(w, r, "confirm", page{Email: email}, err)
+		h.fail(w, r, "confirm", page{Email: email}, fmt.Errorf("%w: %w", errConfirmationNotSent, err))
 	case err != nil:
 		h.fail(w, r, "register", page{Email: email}, err)
 	default:
@@ -58,19 +66,26 @@ func (h *handlers) register(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// confirmEmail is the page the confirmation link leads to. Without a
-// token it only offers to send a new link.
+// confirmEmailForm is the page the confirmation link leads to, for a new
+// account and for an email change alike. It shows a button that posts the
+// token rather than confirming at once, so that mail scanners that fetch
+// every link cannot use it up. Without a token it only offers to send a
+// new link.
+func (h *handlers) confirmEmailForm(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "confirm", page{Token: r.URL.Query().Get("token")})
+}
+
 func (h *handlers) confirmEmail(w http.ResponseWriter, r *http.Request) {
-	token := r.URL.Query().Get("token")
-	if token == "" {
-		h.render(w, r, http.StatusOK, "confirm", page{})
-		return
-	}
-	if err := authkit.From(r).ConfirmEmail(token); err != nil {
+	a := authkit.From(r)
+	if err := a.ConfirmEmail(r.PostFormValue("token")); err != nil {
 		h.fail(w, r, "confirm", page{}, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "confirm", page{Confirmed: true, Notice: "Your email address is confirmed. You can log in now."})
+	notice := "Your email address is confirmed. You can log in now."
+	if a.IsLoggedIn() {
+		notice = "Your email address is confirmed."
+	}
+	h.render(w, r, http.StatusOK, "confirm", page{Done: true, Notice: notice})
 }
 
 func (h *handlers) resendConfirmation(w http.ResponseWriter, r *http.Request) {
@@ -97,8 +112,8 @@ func (h *handlers) login(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostFormValue("next"))
 	remember := r.PostFormValue("remember") == "on"
 	err := authkit.From(r).Login(email, r.PostFormValue("password"), remember)
-	if sf, ok := errors.AsType[*authkit.SecondFactorRequiredError](err); ok {
-		h.beginSecondStep(w, r, sf.Methods, next)
+	if _, ok := errors.AsType[*authkit.SecondFactorRequiredError](err); ok {
+		http.Redirect(w, r, withNext("/login/second-factor", next, nil), http.StatusSeeOther)
 		return
 	}
 	if err != nil {
@@ -140,4 +155,14 @@ func safeNext(next string) string {
 		return "/account"
 	}
 	return next
+}
+
+// withNext returns path with the query q and next, the page to go to once
+// logged in; the pages that read next check it with safeNext.
+func withNext(path, next string, q url.Values) string {
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("next", next)
+	return path + "?" + q.Encode()
 }

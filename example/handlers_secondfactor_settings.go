@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
 
 	"github.com/authkit/authkit"
 	"github.com/authkit/authkit/twofactor"
@@ -24,10 +25,11 @@ type factorSetting struct {
 }
 
 // newTwoFactorSettings arranges the user's factors, as TwoFactor.Methods
-// lists them, by method.
-func newTwoFactorSettings(factors []authkit.SecondFactor) *twoFactorSettings {
+// lists them, by method: one for each method this server offers, and any
+// other the user has set up, so it can be turned off.
+func newTwoFactorSettings(offered []twofactor.Method, factors []authkit.SecondFactor) *twoFactorSettings {
 	s := &twoFactorSettings{}
-	for _, m := range []twofactor.Method{twofactor.TOTP, twofactor.Email, twofactor.SMS} {
+	for _, m := range offered {
 		s.Factors = append(s.Factors, factorSetting{SecondFactor: authkit.SecondFactor{Method: m}})
 	}
 	for _, f := range factors {
@@ -35,13 +37,23 @@ func newTwoFactorSettings(factors []authkit.SecondFactor) *twoFactorSettings {
 			s.BackupCodesLeft = f.Remaining
 			continue
 		}
-		for i := range s.Factors {
-			if s.Factors[i].Method == f.Method {
-				s.Factors[i] = factorSetting{SecondFactor: f, Present: true}
-			}
+		setting := factorSetting{SecondFactor: f, Present: true}
+		if i := slices.IndexFunc(s.Factors, func(o factorSetting) bool { return o.Method == f.Method }); i >= 0 {
+			s.Factors[i] = setting
+		} else {
+			s.Factors = append(s.Factors, setting)
 		}
 	}
 	return s
+}
+
+// offeredMethods lists the second factors users can set up here: codes by
+// text message need an SMS sender.
+func (h *handlers) offeredMethods() []twofactor.Method {
+	if h.smsAvailable {
+		return []twofactor.Method{twofactor.TOTP, twofactor.Email, twofactor.SMS}
+	}
+	return []twofactor.Method{twofactor.TOTP, twofactor.Email}
 }
 
 // On reports whether logins ask for a second factor.
@@ -52,44 +64,6 @@ func (s *twoFactorSettings) On() bool {
 		}
 	}
 	return false
-}
-
-func (h *handlers) account(w http.ResponseWriter, r *http.Request) {
-	h.accountPage(w, r, page{Notice: notice(r)}, nil)
-}
-
-// accountPage shows the account page with the user's two-factor settings
-// and err, if not nil.
-func (h *handlers) accountPage(w http.ResponseWriter, r *http.Request, data page, err error) {
-	factors, loadErr := authkit.From(r).TwoFactor().Methods()
-	if loadErr == nil {
-		data.Settings = newTwoFactorSettings(factors)
-	} else if err == nil {
-		err = loadErr
-	}
-	if err != nil {
-		h.fail(w, r, "account", data, err)
-		return
-	}
-	h.render(w, r, http.StatusOK, "account", data)
-}
-
-// settingFailed asks for the password again when err says so, and shows
-// the account page with err otherwise.
-func (h *handlers) settingFailed(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, authkit.ErrReauthenticationRequired) {
-		h.render(w, r, http.StatusForbidden, "reauthenticate", page{})
-		return
-	}
-	h.accountPage(w, r, page{}, err)
-}
-
-func (h *handlers) reauthenticate(w http.ResponseWriter, r *http.Request) {
-	if err := authkit.From(r).Reauthenticate(r.PostFormValue("password")); err != nil {
-		h.fail(w, r, "reauthenticate", page{}, wrongPassword(err))
-		return
-	}
-	http.Redirect(w, r, "/account?done=reauthenticated", http.StatusSeeOther)
 }
 
 // enrollTOTP shows a new secret as a QR code and as text, with the form

@@ -1,16 +1,24 @@
 // Command example is a small web app that shows authkit at work:
 // registration with email confirmation, login with remember-me and
-// two-step login (authenticator app, email or SMS codes, backup codes), a
-// page only logged-in users see with their two-factor settings, and logout
-// on this device, on every device or on every other device.
+// two-step login (authenticator app, email or SMS codes, backup codes),
+// forgotten passwords, an account page (password, email address,
+// two-factor settings, logout on this device, on every device or on
+// every other device) and admin pages (users, bans, roles, logging in as a
+// user, the audit log).
 //
 //	go run ./example
+//	go run ./example -admin you@example.com   # after registering: make yourself an administrator
 //
 // With DATABASE_URL unset it starts a private PostgreSQL that keeps its
 // data in .authkit-example/postgres under the current directory, and keeps
 // the key that encrypts TOTP secrets in .authkit-example/encryption.key
-// (AUTHKIT_ENCRYPTION_KEY, 64 hex digits, overrides it). Emails and text
-// messages, with their links and codes, are printed to the terminal.
+// (AUTHKIT_ENCRYPTION_KEY, 64 hex digits, overrides it). It then runs in
+// development mode (-dev): emails and text messages, with their links and
+// codes, are kept for the outbox page, /dev/outbox, and printed to the
+// terminal. With DATABASE_URL set, development mode is off unless asked
+// for: email goes through the SMTP server in SMTP_HOST, SMTP_PORT,
+// SMTP_USERNAME, SMTP_PASSWORD and SMTP_FROM, and codes by text message
+// are not offered.
 package main
 
 import (
@@ -28,22 +36,42 @@ import (
 	"github.com/authkit/authkit"
 )
 
+// options are the command-line flags.
+type options struct {
+	addr  string
+	dev   bool
+	admin string
+}
+
 func main() {
-	addr := flag.String("addr", "localhost:8080", "host:port to listen on; links in emails point there")
+	var opts options
+	flag.StringVar(&opts.addr, "addr", "localhost:8080", "host:port to listen on; links in emails point there")
+	flag.BoolVar(&opts.dev, "dev", os.Getenv("DATABASE_URL") == "",
+		"development mode: keep emails and text messages in memory, show them at /dev/outbox and print them to the terminal.\n"+
+			"On by default when the example runs its own database, off when DATABASE_URL is set;\n"+
+			"when off, email goes through SMTP (SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM)\n"+
+			"and codes by text message are unavailable")
+	flag.StringVar(&opts.admin, "admin", "",
+		"give the existing account with this email address the admin role at start-up, for the admin pages at /admin\n"+
+			"(register the account first, then restart with this flag)")
 	flag.Parse()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	if err := run(*addr); err != nil {
+	if err := run(opts); err != nil {
 		slog.Error("example stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-// run serves the app on addr until the process is interrupted, then shuts
+// run serves the app until the process is interrupted, then shuts
 // everything down in reverse order of starting it.
-func run(addr string) error {
+func run(opts options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	mailer, sms, outbox, err := senders(opts.dev)
+	if err != nil {
+		return err
+	}
 	dbURL := os.Getenv("DATABASE_URL")
 	db, closeDB, err := openDatabase(ctx, dbURL)
 	if err != nil {
@@ -60,20 +88,23 @@ func run(addr string) error {
 	}
 
 	handler, kit, err := newApp(ctx, authkit.Config{
-		DB: db,
-		// Confirmation links and login codes are printed here, to be
-		// copied by hand.
-		Mailer:        authkit.NewDevMailer(os.Stdout),
-		SMS:           authkit.NewDevSMS(os.Stdout),
-		BaseURL:       "http://" + addr,
+		DB:            db,
+		Mailer:        mailer,
+		SMS:           sms,
+		BaseURL:       "http://" + opts.addr,
 		EncryptionKey: key,
-	})
+	}, outbox)
 	if err != nil {
 		return err
 	}
 	defer kit.Close()
+	if opts.admin != "" {
+		if err := grantAdmin(ctx, kit.Admin(), opts.admin); err != nil {
+			return err
+		}
+	}
 
-	listener, err := net.Listen("tcp", addr)
+	listener, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return err
 	}
@@ -86,7 +117,10 @@ func run(addr string) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
-	fmt.Printf("authkit example: open http://%s/ (Ctrl-C to stop)\n", addr)
+	fmt.Printf("authkit example: open http://%s/ (Ctrl-C to stop)\n", opts.addr)
+	if outbox != nil {
+		fmt.Printf("development mode: emails and text messages are at http://%s/dev/outbox\n", opts.addr)
+	}
 
 	select {
 	case err := <-serveErr:

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,17 +29,30 @@ type testApp struct {
 	sms  *authkit.DevSMS
 }
 
+// newTestApp starts the app in development mode.
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
+	return startTestApp(t, true)
+}
+
+// startTestApp starts the app with development mode on or off. Either
+// way it sends through a development outbox, for the tests to read; only
+// with dev does the app show it.
+func startTestApp(t *testing.T, dev bool) *testApp {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	mail, sms := authkit.NewDevMailer(nil), authkit.NewDevSMS(nil)
+	outbox := newDevOutbox(nil)
+	shown := outbox
+	if !dev {
+		shown = nil
+	}
 	handler, kit, err := newApp(t.Context(), authkit.Config{
 		DB:            pgtest.DB(t),
-		Mailer:        mail,
-		SMS:           sms,
+		Mailer:        outbox.mail,
+		SMS:           outbox.sms,
 		BaseURL:       "http://" + srv.Listener.Addr().String(),
 		EncryptionKey: newKey(),
-	})
+	}, shown)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +62,7 @@ func newTestApp(t *testing.T) *testApp {
 		srv.Close()
 		kit.Close()
 	})
-	return &testApp{srv: srv, kit: kit, mail: mail, sms: sms}
+	return &testApp{srv: srv, kit: kit, mail: outbox.mail, sms: outbox.sms}
 }
 
 // confirmedUser creates an account that can log in at once.
@@ -143,6 +157,40 @@ func (b *browser) login(email string) {
 	}
 }
 
+// awaitMail returns the newest email of kind to the address, waiting for
+// mail that authkit sends in the background.
+func (app *testApp) awaitMail(t *testing.T, to string, kind authkit.MessageKind) authkit.Message {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		msgs := app.mail.Messages()
+		for _, m := range slices.Backward(msgs) {
+			if m.To == to && m.Kind == kind {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s email was sent to %s", kind, to)
+		}
+	}
+}
+
+// linkToken returns the token of a link from an email.
+func linkToken(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil || u.Query().Get("token") == "" {
+		t.Fatalf("%q is not a link with a token", link)
+	}
+	return u.Query().Get("token")
+}
+
+// confirmEmail opens a confirmation link and presses its button.
+func (b *browser) confirmEmail(link string) reply {
+	b.t.Helper()
+	expect(b.t, "confirmation link", b.get(link), http.StatusOK, "Confirm my email address")
+	return b.post("/confirm-email", url.Values{"token": {linkToken(b.t, link)}})
+}
+
 func expect(t *testing.T, what string, r reply, status int, text string) {
 	t.Helper()
 	if r.status != status || !strings.Contains(r.body, text) {
@@ -175,8 +223,9 @@ func TestApp_RegisterConfirmLogInAndLogOutEverywhere(t *testing.T) {
 	if !ok {
 		t.Fatal("no confirmation email was sent")
 	}
-	expect(t, "confirmation link", laptop.get(msg.Link), http.StatusOK, "Your email address is confirmed")
-	expect(t, "confirmation link again", laptop.get(msg.Link), http.StatusBadRequest, "not valid or was used already")
+	expect(t, "confirm", laptop.confirmEmail(msg.Link), http.StatusOK, "Your email address is confirmed")
+	expect(t, "confirm again", laptop.post("/confirm-email", url.Values{"token": {linkToken(t, msg.Link)}}),
+		http.StatusBadRequest, "not valid or was used already")
 
 	r := laptop.post("/login", url.Values{"email": {email}, "password": {password}, "remember": {"on"}, "next": {"/account"}})
 	if r.status != http.StatusSeeOther || r.location != "/account" {
@@ -288,7 +337,25 @@ func TestRegister_ExplainsBadInput(t *testing.T) {
 func TestConfirmEmail_RefusesAGarbageToken(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t)
-	expect(t, "confirm", app.browser(t).get("/confirm-email?token=garbage"), http.StatusBadRequest, "not valid")
+	expect(t, "confirm", app.browser(t).post("/confirm-email", url.Values{"token": {"garbage"}}), http.StatusBadRequest, "not valid")
+}
+
+func TestConfirmEmail_OpeningTheLinkDoesNotUseItUp(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	b := app.browser(t)
+	const email = "ada@example.com"
+	b.post("/register", url.Values{"email": {email}, "password": {password}})
+	msg, _ := app.mail.Last(email)
+
+	// A mail scanner fetches the link before the user does.
+	for range 2 {
+		expect(t, "open the link", app.browser(t).get(msg.Link), http.StatusOK, `<input type="hidden" name="token"`)
+	}
+	expect(t, "login before pressing the button", b.post("/login", url.Values{"email": {email}, "password": {password}}),
+		http.StatusForbidden, "Please confirm your email address first")
+	expect(t, "press the button", b.confirmEmail(msg.Link), http.StatusOK, "Your email address is confirmed")
+	b.login(email)
 }
 
 func TestResendConfirmation_MailsANewLinkThatWorks(t *testing.T) {
@@ -306,7 +373,7 @@ func TestResendConfirmation_MailsANewLinkThatWorks(t *testing.T) {
 		}
 	}
 	msg, _ := app.mail.Last("ada@example.com")
-	expect(t, "new link", b.get(msg.Link), http.StatusOK, "Your email address is confirmed")
+	expect(t, "new link", b.confirmEmail(msg.Link), http.StatusOK, "Your email address is confirmed")
 }
 
 func TestAccount_SendsAnonymousVisitorsToLogIn(t *testing.T) {

@@ -70,6 +70,16 @@ func (app *testApp) loggedIn(t *testing.T, email string) *browser {
 	return b
 }
 
+// totpUser creates an account with an authenticator app, logged out
+// again, and returns its browser and the app's secret.
+func (app *testApp) totpUser(t *testing.T, email string) (*browser, string) {
+	t.Helper()
+	b := app.loggedIn(t, email)
+	secret, _ := enableTOTP(t, b)
+	b.post("/logout", nil)
+	return b, secret
+}
+
 // startLogin logs in with the password and expects to be asked for a
 // second factor.
 func (b *browser) startLogin(email string, remember bool) {
@@ -79,15 +89,15 @@ func (b *browser) startLogin(email string, remember bool) {
 		form.Set("remember", "on")
 	}
 	r := b.post("/login", form)
-	if r.status != http.StatusSeeOther || r.location != "/login/second-factor" {
-		b.t.Fatalf("login: got %d to %q, want 303 to /login/second-factor; page:\n%s", r.status, r.location, r.body)
+	if r.status != http.StatusSeeOther || r.location != "/login/second-factor?next=%2Faccount" {
+		b.t.Fatalf("login: got %d to %q, want 303 to the second step; page:\n%s", r.status, r.location, r.body)
 	}
 }
 
 // finishLogin submits a second-factor code and expects to reach /account.
 func (b *browser) finishLogin(method, code string) {
 	b.t.Helper()
-	r := b.post("/login/second-factor", url.Values{"method": {method}, "code": {code}})
+	r := b.post("/login/second-factor", url.Values{"method": {method}, "code": {code}, "next": {"/account"}})
 	if r.status != http.StatusSeeOther || r.location != "/account" {
 		b.t.Fatalf("second factor: got %d to %q, want 303 to /account; page:\n%s", r.status, r.location, r.body)
 	}
@@ -144,7 +154,7 @@ func TestTwoFactor_AuthenticatorAppFromSetUpToLogin(t *testing.T) {
 	if !ok {
 		t.Fatal("no confirmation email was sent")
 	}
-	expect(t, "confirmation link", b.get(msg.Link), http.StatusOK, "Your email address is confirmed")
+	expect(t, "confirm", b.confirmEmail(msg.Link), http.StatusOK, "Your email address is confirmed")
 	b.login(email)
 	expect(t, "account", b.get("/account"), http.StatusOK, "Off: your password alone logs you in")
 
@@ -233,9 +243,7 @@ func TestTwoFactor_FiveWrongCodesSendTheUserBackToLogIn(t *testing.T) { // SEC-F
 	t.Parallel()
 	app := newTestApp(t)
 	const email = "ada@example.com"
-	b := app.loggedIn(t, email)
-	secret, _ := enableTOTP(t, b)
-	b.post("/logout", nil)
+	b, secret := app.totpUser(t, email)
 	b.startLogin(email, false)
 
 	wrong := url.Values{"method": {"totp"}, "code": {wrongTOTPCode(t, secret)}}
@@ -247,8 +255,8 @@ func TestTwoFactor_FiveWrongCodesSendTheUserBackToLogIn(t *testing.T) { // SEC-F
 		t.Fatalf("fifth wrong code: got %d to %q, want 303 to the login page", r.status, r.location)
 	}
 	expect(t, "login page", b.get(r.location), http.StatusOK, "Too many wrong codes. Please log in again.")
-	if r := b.get("/login/second-factor"); r.status != http.StatusSeeOther || r.location != "/login" {
-		t.Errorf("second step after the login is void: got %d to %q, want 303 to /login", r.status, r.location)
+	if r := b.get("/login/second-factor"); r.status != http.StatusSeeOther || r.location != "/login?next=%2Faccount" {
+		t.Errorf("second step after the login is void: got %d to %q, want 303 to the login page", r.status, r.location)
 	}
 	expectLoggedOut(t, b)
 }
@@ -298,13 +306,35 @@ func TestTwoFactor_SMSCodesNewBackupCodesAndDisabling(t *testing.T) {
 func TestTwoFactor_SecondStepWithoutAPendingLoginGoesToLogIn(t *testing.T) {
 	t.Parallel()
 	b := newTestApp(t).browser(t)
+	if r := b.get("/login/second-factor?next=/account/x"); r.status != http.StatusSeeOther || r.location != "/login?next=%2Faccount%2Fx" {
+		t.Errorf("second-step page: got %d to %q, want 303 to the login page", r.status, r.location)
+	}
+	// A form of the second-step page: the login ended while it was open.
 	for _, r := range []reply{
-		b.get("/login/second-factor"),
 		b.post("/login/second-factor", url.Values{"method": {"totp"}, "code": {"123456"}}),
 		b.post("/login/second-factor/send", url.Values{"method": {"email"}}),
 	} {
-		if r.status != http.StatusSeeOther || r.location != "/login" {
-			t.Errorf("got %d to %q, want 303 to /login", r.status, r.location)
+		if r.status != http.StatusSeeOther || r.location != "/login?next=%2Faccount&problem=login-expired" {
+			t.Errorf("got %d to %q, want 303 to the login page saying the login expired", r.status, r.location)
 		}
+	}
+}
+
+func TestTwoFactor_SecondStepKeepsWhereToGoNext(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	const email = "ada@example.com"
+	b, secret := app.totpUser(t, email)
+
+	r := b.post("/login", url.Values{"email": {email}, "password": {password}, "next": {"/account?tab=1"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("login: got %d, want 303; page:\n%s", r.status, r.body)
+	}
+	expect(t, "second step", b.get(r.location), http.StatusOK, `name="next" value="/account?tab=1"`)
+	r = b.post("/login/second-factor", url.Values{
+		"method": {"totp"}, "code": {totpCode(t, secret, time.Now().Add(30*time.Second))}, "next": {"/account?tab=1"},
+	})
+	if r.status != http.StatusSeeOther || r.location != "/account?tab=1" {
+		t.Fatalf("second factor: got %d to %q, want 303 to /account?tab=1", r.status, r.location)
 	}
 }

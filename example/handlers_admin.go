@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/authkit/authkit"
+)
+
+// adminRole is the role that opens the admin pages.
+const adminRole = "admin"
+
+// adminPageSize is how many users, or audit entries, one admin page lists.
+const adminPageSize = 25
+
+// adminView is what the admin pages show.
+type adminView struct {
+	Users []authkit.User       // a page of the user list
+	User  authkit.User         // the user of the user page
+	Audit []authkit.AuditEntry // that user's audit entries, newest first
+	Later bool                 // the list does not start at its first page
+	More  string               // the next page of the list, or ""
+}
+
+func isAdmin(roles []string) bool { return slices.Contains(roles, adminRole) }
+
+// refuseNonAdmins shows logged-in users without the admin role the app's
+// own 403 page; everyone else goes on to next.
+func (h *handlers) refuseNonAdmins(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a := authkit.From(r); a.IsLoggedIn() && !a.HasRole(adminRole) {
+			h.fail(w, r, "problem", page{}, errNotAdmin)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// actingAdmin is the Admin API acting for the logged-in administrator,
+// who the audit log names as the actor.
+func (h *handlers) actingAdmin(r *http.Request) *authkit.Admin {
+	return h.kit.Admin().WithActor(authkit.From(r).UserID())
+}
+
+// parseID reads an id from the query or the path; anything malformed
+// gives 0, which is no user and the start of every list.
+func parseID(s string) int64 {
+	id, _ := strconv.ParseInt(s, 10, 64)
+	return id
+}
+
+func (h *handlers) adminUsers(w http.ResponseWriter, r *http.Request) {
+	after := parseID(r.URL.Query().Get("after"))
+	users, err := h.actingAdmin(r).Users(r.Context(), after, adminPageSize)
+	view := &adminView{Users: users, Later: after != 0}
+	if len(users) == adminPageSize {
+		view.More = fmt.Sprintf("/admin?after=%d", users[len(users)-1].ID)
+	}
+	if err != nil {
+		h.fail(w, r, "admin-users", page{Admin: view}, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "admin-users", page{Admin: view})
+}
+
+func (h *handlers) adminUser(w http.ResponseWriter, r *http.Request) {
+	h.adminUserPage(w, r, page{Notice: notice(r)}, nil)
+}
+
+// adminUserPage shows the user named in the path with their recent audit
+// entries and err, if not nil.
+func (h *handlers) adminUserPage(w http.ResponseWriter, r *http.Request, data page, err error) {
+	ad := h.actingAdmin(r)
+	user, loadErr := ad.User(r.Context(), parseID(r.PathValue("id")))
+	if loadErr != nil {
+		h.fail(w, r, "problem", data, loadErr)
+		return
+	}
+	entries, loadErr := ad.AuditLog(r.Context(), user.ID, parseID(r.URL.Query().Get("before")), adminPageSize)
+	data.Admin = &adminView{User: user, Audit: entries}
+	if len(entries) == adminPageSize {
+		data.Admin.More = fmt.Sprintf("/admin/users/%d?before=%d", user.ID, entries[len(entries)-1].ID)
+	}
+	if err == nil {
+		err = loadErr
+	}
+	if err != nil {
+		h.fail(w, r, "admin-user", data, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "admin-user", data)
+}
+
+// adminChange is a change to a user that the user page offers.
+type adminChange struct {
+	// locksOut is set for changes that would shut the acting
+	// administrator out; they are refused on one's own account.
+	locksOut bool
+	apply    func(ad *authkit.Admin, ctx context.Context, id int64) error
+}
+
+// adminChanges are the changes of the user page, by the name their URL
+// ends in, which is also the notice shown afterwards.
+var adminChanges = map[string]adminChange{
+	"ban": {locksOut: true, apply: func(ad *authkit.Admin, ctx context.Context, id int64) error {
+		return ad.SetStatus(ctx, id, authkit.StatusBanned)
+	}},
+	"unban": {apply: func(ad *authkit.Admin, ctx context.Context, id int64) error {
+		return ad.SetStatus(ctx, id, authkit.StatusNormal)
+	}},
+	"force-logout": {apply: (*authkit.Admin).ForceLogout},
+	"make-admin": {apply: func(ad *authkit.Admin, ctx context.Context, id int64) error {
+		return ad.AddRole(ctx, id, adminRole)
+	}},
+	"remove-admin": {locksOut: true, apply: func(ad *authkit.Admin, ctx context.Context, id int64) error {
+		return ad.RemoveRole(ctx, id, adminRole)
+	}},
+}
+
+// adminAction applies a change of adminChanges to the user in the path and
+// shows the user page again.
+func (h *handlers) adminAction(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("action")
+	change, ok := adminChanges[name]
+	if !ok {
+		h.fail(w, r, "problem", page{}, errNoSuchPage)
+		return
+	}
+	id := parseID(r.PathValue("id"))
+	err := errOwnAccount
+	if !change.locksOut || id != authkit.From(r).UserID() {
+		err = change.apply(h.actingAdmin(r), r.Context(), id)
+	}
+	if err != nil {
+		h.adminUserPage(w, r, page{}, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/users/%d?done=%s", id, name), http.StatusSeeOther)
+}
+
+// adminLogInAs logs the administrator in as the user in the path, to see
+// the app as they see it. The administrator's own session ends; the
+// audit log names them as the actor of the login.
+func (h *handlers) adminLogInAs(w http.ResponseWriter, r *http.Request) {
+	err := authkit.From(r).LogInAsUser(parseID(r.PathValue("id")))
+	if errors.Is(err, authkit.ErrAccountStatus) {
+		err = fmt.Errorf("%w: %w", errLogInAsRefused, err)
+	}
+	if err != nil {
+		h.adminUserPage(w, r, page{}, err)
+		return
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+// grantAdmin gives the account with this email address the admin role, for
+// the -admin flag: the example's way to its first administrator. An
+// address with no account yet is only logged, so that the app still
+// starts and the account can be registered.
+func grantAdmin(ctx context.Context, ad *authkit.Admin, email string) error {
+	user, err := ad.UserByEmail(ctx, email)
+	if errors.Is(err, authkit.ErrUserNotFound) {
+		slog.Warn("-admin: no account has this address yet; register it, then restart the app with -admin to make it an administrator", "email", email)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("-admin %s: %w", email, err)
+	}
+	if err := ad.AddRole(ctx, user.ID, adminRole); err != nil {
+		return fmt.Errorf("-admin %s: %w", email, err)
+	}
+	slog.Info("-admin: the account is an administrator; its admin pages are at /admin", "email", user.Email, "user_id", user.ID)
+	return nil
+}
