@@ -17,6 +17,8 @@ type Auth struct {
 	r       *http.Request
 	state   *sessionState // nil when nobody is logged in
 	pending *pendingLogin // a login waiting for its second factor
+
+	pendingExpired bool // the session held a pending login that timed out
 }
 
 func (a *Auth) ctx() context.Context { return a.r.Context() }

@@ -103,6 +103,7 @@ func (a *Auth) load() error {
 			return nil
 		}
 		k.sessions.Remove(a.ctx(), sessionKey)
+		a.pendingExpired = true // so second-factor actions can say so
 	}
 	if !ok || st.UserID == 0 {
 		return a.restore()

@@ -121,6 +121,9 @@ func (tf *TwoFactor) livePending() (*pendingLogin, error) {
 		return nil, err
 	}
 	if a.pending == nil {
+		if a.pendingExpired {
+			return nil, ErrSecondFactorExpired
+		}
 		return nil, ErrNoPendingLogin
 	}
 	if !a.kit.now().Before(a.pending.ExpiresAt) {
