@@ -104,13 +104,9 @@ func (ad *Admin) CreateUser(ctx context.Context, email, password string, verifie
 	if err != nil {
 		return 0, err
 	}
-	password, err = k.cfg.PasswordPolicy.check(ctx, password)
+	hash, err := k.hashNewPassword(ctx, password)
 	if err != nil {
 		return 0, err
-	}
-	hash, err := k.hasher.Hash(ctx, password)
-	if err != nil {
-		return 0, k.hashError(err)
 	}
 	verified = verified || k.cfg.DisableEmailVerification
 	id, err := k.createUser(ctx, email, hash, verified, nil)
@@ -222,13 +218,9 @@ func joinRoles(roles []string) string { return strings.Join(roles, ",") }
 // and ends every session and remember-me token of the user.
 func (ad *Admin) SetPassword(ctx context.Context, id int64, password string) error {
 	k := ad.kit
-	password, err := k.cfg.PasswordPolicy.check(ctx, password)
+	hash, err := k.hashNewPassword(ctx, password)
 	if err != nil {
 		return err
-	}
-	hash, err := k.hasher.Hash(ctx, password)
-	if err != nil {
-		return k.hashError(err)
 	}
 	if err := k.setPassword(ctx, id, hash, false); err != nil {
 		return err

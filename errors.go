@@ -1,13 +1,10 @@
 package authkit
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/authkit/authkit/internal/passhash"
 )
 
 // Errors for fixed conditions. Every error authkit returns matches one of
@@ -203,15 +200,4 @@ func unavailable(op string, err error) error {
 // authkit error message is fixed text that holds no secret.
 func failureDetail(err error) string {
 	return cleanText(strings.TrimPrefix(err.Error(), "authkit: "), 200)
-}
-
-// hashError maps a failure of the password hasher.
-func (k *Kit) hashError(err error) error {
-	switch {
-	case errors.Is(err, passhash.ErrPasswordTooLong):
-		return ErrPasswordTooLong
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
-	}
-	return fmt.Errorf("authkit: hashing password: %w", err)
 }

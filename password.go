@@ -3,12 +3,14 @@ package authkit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/authkit/authkit/internal/blocklist"
+	"github.com/authkit/authkit/internal/passhash"
 	"github.com/authkit/authkit/internal/store"
 	"github.com/authkit/authkit/internal/token"
 )
@@ -138,33 +140,13 @@ func (a *Auth) ForgotPassword(email string) error {
 	if err != nil {
 		return err
 	}
-	k := a.kit
-	if err := k.take(a.ctx(), k.emailBuckets(email, a.clientIP())...); err != nil {
-		a.audit(auditEvent{event: eventPasswordReset, outcome: outcomeThrottled})
-		return err
-	}
-	info := a.info()
-	k.sendMailLater(a.ctx(), func(ctx context.Context) (Message, bool) {
-		u, err := k.store.UserByEmail(ctx, email)
-		if err != nil {
-			if !errors.Is(err, store.ErrNotFound) {
-				k.log.ErrorContext(ctx, "authkit: password reset failed", "error", err)
-			}
-			return Message{}, false
-		}
+	return a.mailAccountLater(email, eventPasswordReset, func(ctx context.Context, u store.User) (Message, string, error) {
 		if !u.Resettable {
-			k.audit(ctx, info, auditEvent{event: eventPasswordReset, outcome: outcomeFailed, userID: u.ID, detail: "not resettable"})
-			return Message{}, false
+			return Message{}, "not resettable", nil
 		}
-		msg, err := k.resetMessage(ctx, u.ID, u.Email)
-		if err != nil {
-			k.log.ErrorContext(ctx, "authkit: password reset failed", "error", err)
-			return Message{}, false
-		}
-		k.audit(ctx, info, auditEvent{event: eventPasswordReset, outcome: outcomeOK, userID: u.ID, detail: "link sent"})
-		return msg, true
+		msg, err := a.kit.resetMessage(ctx, u.ID, u.Email)
+		return msg, "", err
 	})
-	return nil
 }
 
 // resetMessage stores a new reset token for the user, voiding older
@@ -199,13 +181,9 @@ func (a *Auth) ResetPassword(tok, newPassword string) error {
 	if _, err := token.Parse(tok); err != nil {
 		return ErrTokenInvalid
 	}
-	password, err := k.cfg.PasswordPolicy.check(a.ctx(), newPassword)
+	hash, err := k.hashNewPassword(a.ctx(), newPassword)
 	if err != nil {
 		return err
-	}
-	hash, err := k.hasher.Hash(a.ctx(), password)
-	if err != nil {
-		return k.hashError(err)
 	}
 	t, err := k.consumeEmailToken(a.ctx(), tok, store.PurposeReset)
 	if err != nil {
@@ -258,13 +236,9 @@ func (a *Auth) ChangePassword(current, newPassword string) error {
 	if err := a.checkPassword(st.UserID, current); err != nil {
 		return err
 	}
-	password, err := k.cfg.PasswordPolicy.check(a.ctx(), newPassword)
+	hash, err := k.hashNewPassword(a.ctx(), newPassword)
 	if err != nil {
 		return err
-	}
-	hash, err := k.hasher.Hash(a.ctx(), password)
-	if err != nil {
-		return k.hashError(err)
 	}
 	oldKey := k.storeKey(k.sessions.Token(a.ctx()))
 	if err := k.sessions.RenewToken(a.ctx()); err != nil {
@@ -294,4 +268,34 @@ func (k *Kit) notify(ctx context.Context, to, subject, text string) {
 	k.sendMailLater(ctx, func(context.Context) (Message, bool) {
 		return Message{To: to, Subject: subject, Text: text, Kind: MessageNotice}, true
 	})
+}
+
+// hashNewPassword applies the password policy to a new password and
+// hashes its NFC form.
+func (k *Kit) hashNewPassword(ctx context.Context, password string) (string, error) {
+	password, err := k.cfg.PasswordPolicy.check(ctx, password)
+	if err != nil {
+		return "", err
+	}
+	return k.hash(ctx, password)
+}
+
+// hash hashes a password that passed the policy.
+func (k *Kit) hash(ctx context.Context, password string) (string, error) {
+	hash, err := k.hasher.Hash(ctx, password)
+	if err != nil {
+		return "", k.hashError(err)
+	}
+	return hash, nil
+}
+
+// hashError maps a failure of the password hasher.
+func (k *Kit) hashError(err error) error {
+	switch {
+	case errors.Is(err, passhash.ErrPasswordTooLong):
+		return ErrPasswordTooLong
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return fmt.Errorf("authkit: hashing password: %w", err)
 }

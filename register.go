@@ -67,9 +67,9 @@ func (a *Auth) Register(email, password string) (int64, error) {
 		a.audit(auditEvent{event: eventRegister, outcome: outcomeThrottled})
 		return 0, err
 	}
-	hash, err := k.hasher.Hash(a.ctx(), password)
+	hash, err := k.hash(a.ctx(), password)
 	if err != nil {
-		return 0, k.hashError(err)
+		return 0, err
 	}
 	id, err := k.createUser(a.ctx(), email, hash, k.cfg.DisableEmailVerification, nil)
 	if err != nil {
@@ -210,26 +210,50 @@ func (a *Auth) ResendConfirmation(email string) error {
 	if err != nil {
 		return err
 	}
-	k := a.kit
-	if k.cfg.DisableEmailVerification {
+	if a.kit.cfg.DisableEmailVerification {
 		return nil
 	}
+	return a.mailAccountLater(email, eventConfirmEmail, func(ctx context.Context, u store.User) (Message, string, error) {
+		if u.Verified {
+			return Message{}, "already confirmed", nil
+		}
+		msg, err := a.kit.confirmationMessage(ctx, u.ID, u.Email)
+		return msg, "", err
+	})
+}
+
+// mailAccountLater answers a request to mail something to the account of
+// an address without telling whether there is one (SEC-E2): it throttles
+// requests per address and per client, and then, in the background, finds
+// the account and mails the message prepare makes for it. prepare gives a
+// reason instead of a message to send nothing; the outcome goes to the
+// audit log under event.
+func (a *Auth) mailAccountLater(email, event string, prepare func(ctx context.Context, u store.User) (msg Message, refusal string, err error)) error {
+	k := a.kit
 	if err := k.take(a.ctx(), k.emailBuckets(email, a.clientIP())...); err != nil {
+		a.audit(auditEvent{event: event, outcome: outcomeThrottled})
 		return err
 	}
+	info := a.info()
 	k.sendMailLater(a.ctx(), func(ctx context.Context) (Message, bool) {
 		u, err := k.store.UserByEmail(ctx, email)
-		if err != nil || u.Verified {
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				k.log.ErrorContext(ctx, "authkit: resend confirmation failed", "error", err)
-			}
+		if errors.Is(err, store.ErrNotFound) {
 			return Message{}, false
 		}
-		msg, err := k.confirmationMessage(ctx, u.ID, u.Email)
+		var msg Message
+		refusal := ""
+		if err == nil {
+			msg, refusal, err = prepare(ctx, u)
+		}
 		if err != nil {
-			k.log.ErrorContext(ctx, "authkit: resend confirmation failed", "error", err)
+			k.log.ErrorContext(ctx, "authkit: preparing mail failed", "event", event, "error", err)
 			return Message{}, false
 		}
+		if refusal != "" {
+			k.audit(ctx, info, auditEvent{event: event, outcome: outcomeFailed, userID: u.ID, detail: refusal})
+			return Message{}, false
+		}
+		k.audit(ctx, info, auditEvent{event: event, outcome: outcomeOK, userID: u.ID, detail: "link sent"})
 		return msg, true
 	})
 	return nil
