@@ -39,6 +39,7 @@ type passwordHasher interface {
 	Hash(ctx context.Context, password string) (string, error)
 	Verify(ctx context.Context, encoded, password string) (ok, needsRehash bool, err error)
 	VerifyDummy(ctx context.Context, password string) error
+	Key(ctx context.Context, secret string, salt []byte) ([]byte, error)
 }
 
 // defaultSessions builds the scs manager described on Config.Sessions.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/authkit/authkit/internal/store"
@@ -294,7 +293,19 @@ func (tf *TwoFactor) verifySent(code string, methods ...twofactor.Method) error 
 func (tf *TwoFactor) VerifyBackupCode(code string) error {
 	norm, err := twofactor.NormalizeBackupCode(code)
 	return tf.verify(twofactor.BackupCode, normalized{norm, err}, func(p *pendingLogin, code string) (bool, error) {
-		ok, err := tf.a.kit.store.ConsumeBackupCode(tf.a.ctx(), p.UserID, twofactor.HashCode(backupBinding(p.UserID), code))
+		k := tf.a.kit
+		salt, err := k.store.BackupCodeSalt(tf.a.ctx(), p.UserID)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, unavailable("check backup code", err)
+		}
+		key, err := k.hasher.Key(tf.a.ctx(), code, salt)
+		if err != nil {
+			return false, k.hashError(err)
+		}
+		ok, err := k.store.ConsumeBackupCode(tf.a.ctx(), p.UserID, key)
 		return ok, unavailable("check backup code", err)
 	})
 }
@@ -310,8 +321,6 @@ func numericCode(code string) normalized {
 	norm, err := twofactor.NormalizeNumericCode(code, codeDigits)
 	return normalized{norm, err}
 }
-
-func backupBinding(userID int64) string { return "backup:" + strconv.FormatInt(userID, 10) }
 
 // verify checks a code for the pending login and records the outcome. A
 // malformed code cannot be right: it is refused without costing a try

@@ -242,6 +242,13 @@ func TestBackupCodes_AreTenOfAtLeast40BitsStoredHashedAndUsedOnce(t *testing.T) 
 			t.Fatal("a backup code is stored in clear")
 		}
 	}
+	// 50-bit codes need a slow, salted hash (NIST SP 800-63B): argon2id
+	// keys under a random per-set salt.
+	var hashLen, saltLen, salts int
+	e.db.QueryRow(`SELECT min(length(code_hash)), min(length(salt)), count(DISTINCT salt) FROM authkit_backup_codes`).Scan(&hashLen, &saltLen, &salts)
+	if hashLen != 32 || saltLen != 16 || salts != 1 {
+		t.Fatalf("hash %d bytes, salt %d bytes, %d salts; want argon2id keys under one 16-byte salt", hashLen, saltLen, salts)
+	}
 	d, _ := startPending(t, e, "codes@example.com", false)
 	if err := d.err(func(a *Auth) error { return a.TwoFactor().VerifyBackupCode(strings.ToUpper(codes[1])) }); err != nil {
 		t.Fatalf("an upper-case backup code must work: %v", err)

@@ -141,10 +141,13 @@ CREATE TABLE IF NOT EXISTS authkit_otp_codes (
 CREATE INDEX IF NOT EXISTS authkit_otp_codes_binding_idx ON authkit_otp_codes (binding, method);
 CREATE INDEX IF NOT EXISTS authkit_otp_codes_expires_idx ON authkit_otp_codes (expires_at);
 
--- Backup codes, hashed; each works once.
+-- Backup codes; each works once. They have 50 bits, below NIST's 112, so
+-- they are stored as argon2id keys under a random salt shared by the
+-- user's set (sharing it lets a code be found by its key).
 CREATE TABLE IF NOT EXISTS authkit_backup_codes (
     user_id   BIGINT NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
     code_hash BYTEA  NOT NULL,
+    salt      BYTEA  NOT NULL,
     PRIMARY KEY (user_id, code_hash)
 );
 

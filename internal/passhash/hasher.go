@@ -140,6 +140,22 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	return encodeArgon2id(hash), nil
 }
 
+// Key derives a 32-byte key from secret and salt with argon2id and the
+// Hasher's parameters, sharing its concurrency bound. Unlike Hash it is
+// deterministic, so a secret can be found by its key: it suits short
+// secrets that are looked up rather than compared one by one, such as
+// backup codes under a salt shared by one user's set. It returns
+// [ErrPasswordTooLong] for a secret longer than [MaxPasswordBytes] and
+// ctx.Err() if ctx ends while it waits for a slot.
+func (h *Hasher) Key(ctx context.Context, secret string, salt []byte) ([]byte, error) {
+	if len(secret) > MaxPasswordBytes {
+		return nil, ErrPasswordTooLong
+	}
+	var key []byte
+	err := h.withSlot(ctx, func() { key = h.derive([]byte(secret), salt, h.params, keyLen) })
+	return key, err
+}
+
 // Verify reports whether password matches encoded, an argon2id PHC string
 // with any parameters or a bcrypt hash ($2a$, $2b$ or $2y$). The comparison
 // takes constant time.

@@ -1,6 +1,7 @@
 package passhash
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -477,5 +478,27 @@ func BenchmarkHasher_Hash(b *testing.B) {
 		if _, err := h.Hash(b.Context(), testPassword); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestKey_IsDeterministicPerSaltAndUsesArgon2id(t *testing.T) {
+	h, err := New(DefaultParams, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	salt1, salt2 := []byte("0123456789abcdef"), []byte("fedcba9876543210")
+	a, err := h.Key(ctx, "abcde-fghij", salt1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := h.Key(ctx, "abcde-fghij", salt1)
+	c, _ := h.Key(ctx, "abcde-fghij", salt2)
+	want := argon2.IDKey([]byte("abcde-fghij"), salt1, DefaultParams.Time, DefaultParams.Memory, DefaultParams.Threads, 32)
+	if !bytes.Equal(a, b) || bytes.Equal(a, c) || !bytes.Equal(a, want) {
+		t.Fatal("Key must be argon2id of the secret under the salt, the same every time")
+	}
+	if _, err := h.Key(ctx, strings.Repeat("x", MaxPasswordBytes+1), salt1); !errors.Is(err, ErrPasswordTooLong) {
+		t.Fatalf("oversize secret: %v", err)
 	}
 }

@@ -239,9 +239,9 @@ func (s *Store) FailOTPCodes(ctx context.Context, binding string, max int) error
 	return err
 }
 
-// ReplaceBackupCodes stores a new set of hashed backup codes, voiding the
-// old set in the same transaction.
-func (s *Store) ReplaceBackupCodes(ctx context.Context, userID int64, hashes [][]byte) error {
+// ReplaceBackupCodes stores a new set of hashed backup codes, made under
+// salt, voiding the old set in the same transaction.
+func (s *Store) ReplaceBackupCodes(ctx context.Context, userID int64, salt []byte, hashes [][]byte) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
@@ -251,11 +251,19 @@ func (s *Store) ReplaceBackupCodes(ctx context.Context, userID int64, hashes [][
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`
-		INSERT INTO {backup_codes} (user_id, code_hash) SELECT $1, unnest($2::bytea[])`),
-		userID, pq.ByteaArray(hashes)); err != nil {
+		INSERT INTO {backup_codes} (user_id, code_hash, salt) SELECT $1, unnest($2::bytea[]), $3`),
+		userID, pq.ByteaArray(hashes), salt); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// BackupCodeSalt returns the salt of the user's backup codes, or
+// ErrNotFound when the user has none left.
+func (s *Store) BackupCodeSalt(ctx context.Context, userID int64) ([]byte, error) {
+	var salt []byte
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT salt FROM {backup_codes} WHERE user_id = $1 LIMIT 1`), userID).Scan(&salt)
+	return salt, notFound(err)
 }
 
 // ConsumeBackupCode deletes the user's backup code with this hash and

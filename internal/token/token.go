@@ -61,11 +61,16 @@ func Parse(s string) (Split, error) {
 
 // Random returns n bytes from crypto/rand, base64url-encoded without padding.
 func Random(n int) string {
+	return base64.RawURLEncoding.EncodeToString(Bytes(n))
+}
+
+// Bytes returns n bytes from crypto/rand.
+func Bytes(n int) []byte {
 	b := make([]byte, n)
 	// crypto/rand.Read never returns an error on supported platforms (it
 	// crashes the program instead), so there is nothing to handle.
 	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return b
 }
 
 // Hash returns the SHA-256 of s.
