@@ -374,10 +374,3 @@ func (s *Store) ForgetSession(ctx context.Context, key string) error {
 	_, err := s.db.ExecContext(ctx, s.q(`DELETE FROM {user_sessions} WHERE token = $1`), key)
 	return err
 }
-
-// CountSessions returns how many indexed sessions a user has.
-func (s *Store) CountSessions(ctx context.Context, userID int64) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM {user_sessions} WHERE user_id = $1`), userID).Scan(&n)
-	return n, err
-}
