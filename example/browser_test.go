@@ -402,10 +402,11 @@ func newScreenshots(t *testing.T) *screenshots {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("screenshots of each step: %s (kept if the test fails)", dir)
+	keep := os.Getenv("AUTHKIT_KEEP_SCREENSHOTS") != ""
+	t.Logf("screenshots of each step: %s (kept if the test fails or AUTHKIT_KEEP_SCREENSHOTS is set)", dir)
 	s := &screenshots{t: t, dir: dir, docs: os.Getenv(docsScreenshotsEnv)}
 	t.Cleanup(func() {
-		if !t.Failed() || s.n == 0 {
+		if !keep && (!t.Failed() || s.n == 0) {
 			os.RemoveAll(dir)
 		}
 	})
