@@ -165,6 +165,16 @@ type Config struct {
 	// parameter) instead of answering 401.
 	LoginURL string
 
+	// UnauthorizedHandler answers the anonymous requests that RequireLogin
+	// and RequireRole turn away, for an app that wants its own page. The
+	// default redirects GET and HEAD requests to LoginURL when it is set
+	// and answers 401 Unauthorized otherwise.
+	UnauthorizedHandler http.Handler
+
+	// ForbiddenHandler answers the logged-in requests that RequireRole
+	// turns away for lacking the role. The default answers 403 Forbidden.
+	ForbiddenHandler http.Handler
+
 	// AllowInsecureCookies drops the Secure flag and the "__Host-" prefix
 	// from authkit's cookies so that a browser sends them over plain
 	// http://localhost during development. Never set it in production:

@@ -477,3 +477,42 @@ func startPendingWith(t *testing.T, e *env, email, password string) (*device, *S
 	}
 	return d, sf
 }
+
+func TestCheckResetToken_TellsADeadLinkWithoutUsingItUp(t *testing.T) { // SEC-T2
+	t.Parallel()
+	e := newEnv(t)
+	e.user("check@example.com")
+	tok := resetToken(t, e, "check@example.com")
+	d := e.device()
+	for range 2 {
+		if err := d.err(func(a *Auth) error { return a.CheckResetToken(tok) }); err != nil {
+			t.Fatalf("a fresh token: %v", err)
+		}
+	}
+	wrong := strings.SplitN(tok, ".", 2)[0] + "." + strings.Repeat("A", 43)
+	wantErr(t, d.err(func(a *Auth) error { return a.CheckResetToken(wrong) }), ErrTokenInvalid)
+	wantErr(t, d.err(func(a *Auth) error { return a.CheckResetToken("garbage") }), ErrTokenInvalid)
+	e.clock.Advance(time.Hour)
+	wantErr(t, d.err(func(a *Auth) error { return a.CheckResetToken(tok) }), ErrTokenExpired)
+}
+
+func TestRequireRole_UsesTheAppsOwnRefusalPages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *Config) {
+		c.UnauthorizedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "please log in", http.StatusUnauthorized)
+		})
+		c.ForbiddenHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "admins only", http.StatusForbidden)
+		})
+	})
+	e.user("plain@example.com")
+	b := e.browser()
+	if code, body := b.get("/admin"); code != 401 || body != "please log in" {
+		t.Fatalf("anonymous: %d %q", code, body)
+	}
+	b.login("plain@example.com", testPassword)
+	if code, body := b.get("/admin"); code != 403 || body != "admins only" {
+		t.Fatalf("without the role: %d %q", code, body)
+	}
+}

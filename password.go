@@ -167,6 +167,31 @@ func (k *Kit) resetMessage(ctx context.Context, userID int64, email string) (Mes
 	}, nil
 }
 
+// CheckResetToken reports whether a password-reset token still works,
+// without using it up: nil, [ErrTokenInvalid] or [ErrTokenExpired]. A reset
+// page can call it before showing its form, so a user with a dead link is
+// told before typing a new password.
+func (a *Auth) CheckResetToken(tok string) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	split, err := token.Parse(tok)
+	if err != nil {
+		return ErrTokenInvalid
+	}
+	k := a.kit
+	t, err := k.store.EmailToken(a.ctx(), split.Selector, store.PurposeReset)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && !split.Matches(t.ValidatorHash)):
+		return ErrTokenInvalid
+	case err != nil:
+		return unavailable("check token", err)
+	case !k.now().Before(t.ExpiresAt):
+		return ErrTokenExpired
+	}
+	return nil
+}
+
 // ResetPassword sets a new password with a token from a reset link. The
 // new password must pass the policy; a refused password leaves the token
 // usable. The token works once, even when two requests race. Every session

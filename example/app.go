@@ -27,20 +27,20 @@ func newApp(ctx context.Context, cfg authkit.Config, outbox *devOutbox) (http.Ha
 	// not send Secure cookies back. A production app is served over https
 	// and must leave this false.
 	cfg.AllowInsecureCookies = true
+	h := &handlers{pages: parsePages(), outbox: outbox, smsAvailable: cfg.SMS != nil}
+	// Logged-in users without the admin role see the app's own 403 page.
+	cfg.ForbiddenHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, "problem", page{}, errNotAdmin)
+	})
 	kit, err := authkit.New(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
+	h.kit = kit
 
-	h := &handlers{pages: parsePages(), kit: kit, outbox: outbox, smsAvailable: cfg.SMS != nil}
 	mux := http.NewServeMux()
 	private := func(pattern string, handler http.HandlerFunc) { mux.Handle(pattern, kit.RequireLogin(handler)) }
-	// RequireRole answers a logged-in user without the role with a bare
-	// 403 (and anonymous visitors as RequireLogin does); refuseNonAdmins
-	// shows such users the app's own 403 page first.
-	admin := func(pattern string, handler http.HandlerFunc) {
-		mux.Handle(pattern, h.refuseNonAdmins(kit.RequireRole(adminRole)(handler)))
-	}
+	admin := func(pattern string, handler http.HandlerFunc) { mux.Handle(pattern, kit.RequireRole(adminRole)(handler)) }
 	mux.HandleFunc("GET /{$}", h.home)
 	mux.HandleFunc("GET /register", h.registerForm)
 	mux.HandleFunc("POST /register", h.register)

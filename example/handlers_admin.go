@@ -29,18 +29,6 @@ type adminView struct {
 
 func isAdmin(roles []string) bool { return slices.Contains(roles, adminRole) }
 
-// refuseNonAdmins shows logged-in users without the admin role the app's
-// own 403 page; everyone else goes on to next.
-func (h *handlers) refuseNonAdmins(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a := authkit.From(r); a.IsLoggedIn() && !a.HasRole(adminRole) {
-			h.fail(w, r, "problem", page{}, errNotAdmin)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // actingAdmin is the Admin API acting for the logged-in administrator,
 // who the audit log names as the actor.
 func (h *handlers) actingAdmin(r *http.Request) *authkit.Admin {

@@ -28,8 +28,15 @@ func (h *handlers) forgotPassword(w http.ResponseWriter, r *http.Request) {
 // resetPasswordForm is the page the reset link leads to. It only shows
 // the form: the token is used up when the form is posted, so that mail
 // scanners that fetch every link cannot use it up.
+// resetPasswordForm shows the form for a new password. The token is only
+// checked here, not used up: that happens when the form is posted.
 func (h *handlers) resetPasswordForm(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "reset-password", page{Token: r.URL.Query().Get("token")})
+	token := r.URL.Query().Get("token")
+	if err := authkit.From(r).CheckResetToken(token); err != nil {
+		h.fail(w, r, "reset-password", page{}, err) // a dead link: offer a new one
+		return
+	}
+	h.render(w, r, http.StatusOK, "reset-password", page{Token: token})
 }
 
 func (h *handlers) resetPassword(w http.ResponseWriter, r *http.Request) {

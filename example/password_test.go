@@ -64,6 +64,8 @@ func TestPassword_ResetRefusesAGarbageLink(t *testing.T) {
 	r := b.post("/reset-password", url.Values{"token": {"garbage"}, "password": {newPassword}})
 	expect(t, "garbage token", r, http.StatusBadRequest, "not valid")
 	expect(t, "garbage token", r, http.StatusBadRequest, `<a href="/forgot-password">Ask for a new link</a>`)
+	// Opening a dead link says so before the user types a new password.
+	expect(t, "garbage link", b.get("/reset-password?token=garbage"), http.StatusBadRequest, "Ask for a new link")
 }
 
 func TestPassword_ChangeNeedsTheCurrentOneAndLogsOutOtherDevices(t *testing.T) {

@@ -37,6 +37,16 @@ func (s *Store) InsertEmailToken(ctx context.Context, t EmailToken, replace bool
 	return err
 }
 
+// EmailToken returns the token with this selector and purpose without
+// using it up.
+func (s *Store) EmailToken(ctx context.Context, selector, purpose string) (EmailToken, error) {
+	var t EmailToken
+	err := s.db.GetContext(ctx, &t, s.q(`
+		SELECT selector, validator_hash, user_id, purpose, email, created_at, expires_at
+		FROM {email_tokens} WHERE selector = $1 AND purpose = $2`), selector, purpose)
+	return t, notFound(err)
+}
+
 // ConsumeEmailToken deletes the token with this selector, if its purpose
 // is one of purposes, and returns it. Deleting first makes a token
 // single-use even when two requests race: only one DELETE gets the row
