@@ -40,7 +40,9 @@ func newApp(ctx context.Context, cfg authkit.Config, outbox *devOutbox) (http.Ha
 
 	mux := http.NewServeMux()
 	private := func(pattern string, handler http.HandlerFunc) { mux.Handle(pattern, kit.RequireLogin(handler)) }
-	admin := func(pattern string, handler http.HandlerFunc) { mux.Handle(pattern, kit.RequireRole(adminRole)(handler)) }
+	admin := func(pattern string, handler http.HandlerFunc) {
+		mux.Handle(pattern, kit.RequireRole(adminRole)(handler))
+	}
 	mux.HandleFunc("GET /{$}", h.home)
 	mux.HandleFunc("GET /register", h.registerForm)
 	mux.HandleFunc("POST /register", h.register)
