@@ -370,3 +370,13 @@ func (d *device) userID() int64 {
 	d.do(func(a *Auth) { id = a.UserID() })
 	return id
 }
+
+// rememberedBrowser makes a user and a browser logged in as them with
+// remember-me, and returns both.
+func (e *env) rememberedBrowser(email string) (int64, *browser) {
+	e.t.Helper()
+	id := e.user(email)
+	b := e.browser()
+	b.loginRemembered(email)
+	return id, b
+}

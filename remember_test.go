@@ -28,9 +28,7 @@ func rememberedDevices(e *env, userID int64) int {
 func TestRemember_RestoresARotatedSessionAfterTheBrowserRestarts(t *testing.T) { // SEC-R2
 	t.Parallel()
 	e := newEnv(t)
-	id := e.user("restart@example.com")
-	b := e.browser()
-	b.loginRemembered("restart@example.com")
+	id, b := e.rememberedBrowser("restart@example.com")
 	first := b.cookie(rememberCookie)
 	if first == nil {
 		t.Fatal("no remember-me cookie after a remembered login")
@@ -95,9 +93,7 @@ func TestRemember_KeepsManyDevicesAtOnce(t *testing.T) { // SEC-R2
 func TestRemember_AnExpiredTokenRestoresNothing(t *testing.T) { // SEC-R2
 	t.Parallel()
 	e := newEnv(t)
-	id := e.user("expired-r@example.com")
-	b := e.browser()
-	b.loginRemembered("expired-r@example.com")
+	id, b := e.rememberedBrowser("expired-r@example.com")
 	restart(b)
 	e.clock.Advance(30*24*time.Hour + time.Minute)
 	if got := b.userID(); got != 0 {
@@ -111,9 +107,7 @@ func TestRemember_AnExpiredTokenRestoresNothing(t *testing.T) { // SEC-R2
 func TestRemember_TwentyRequestsRacingWithOneCookieAllSucceed(t *testing.T) { // SEC-R3
 	t.Parallel()
 	e := newEnv(t)
-	id := e.user("tabs@example.com")
-	b := e.browser()
-	b.loginRemembered("tabs@example.com")
+	id, b := e.rememberedBrowser("tabs@example.com")
 	cookie := b.cookie(rememberCookie)
 	var wg sync.WaitGroup
 	for range 20 {
@@ -140,9 +134,7 @@ func TestRemember_TwentyRequestsRacingWithOneCookieAllSucceed(t *testing.T) { //
 func TestRemember_AWrongValidatorKillsTheToken(t *testing.T) { // SEC-R3
 	t.Parallel()
 	e := newEnv(t)
-	id := e.user("theft@example.com")
-	b := e.browser()
-	b.loginRemembered("theft@example.com")
+	id, b := e.rememberedBrowser("theft@example.com")
 	real := b.cookie(rememberCookie)
 	tok, _ := token.Parse(real.Value)
 	forged := &http.Cookie{Name: rememberCookie, Value: tok.Selector + "." + token.NewSplit().Validator}
@@ -160,9 +152,7 @@ func TestRemember_AWrongValidatorKillsTheToken(t *testing.T) { // SEC-R3
 func TestRemember_AnOldValidatorAfterTheGraceWindowIsTreatedAsStolen(t *testing.T) { // SEC-R3
 	t.Parallel()
 	e := newEnv(t)
-	id := e.user("old@example.com")
-	b := e.browser()
-	b.loginRemembered("old@example.com")
+	id, b := e.rememberedBrowser("old@example.com")
 	stolen := b.cookie(rememberCookie)
 	restart(b)
 	b.userID() // the owner uses the token: it rotates
@@ -252,9 +242,7 @@ func TestRemember_CookieIsHostPrefixedHttpOnlyLaxSecure(t *testing.T) { // SEC-S
 func TestRemember_RestoredSessionIsNotFresh(t *testing.T) { // SEC-S7
 	t.Parallel()
 	e := newEnv(t)
-	id := e.user("fresh@example.com")
-	b := e.browser()
-	b.loginRemembered("fresh@example.com")
+	id, b := e.rememberedBrowser("fresh@example.com")
 	if _, body := b.get("/state"); body != itoa(id)+" remembered=false fresh=true" {
 		t.Fatalf("after a password login: %q", body)
 	}
@@ -311,9 +299,7 @@ func TestRemember_TokensDieWithEveryRevocation(t *testing.T) { // SEC-S5
 func TestLogoutEverywhereElse_KeepsThisDevicesRememberToken(t *testing.T) { // SEC-S5
 	t.Parallel()
 	e := newEnv(t)
-	id := e.user("keepme@example.com")
-	b := e.browser()
-	b.loginRemembered("keepme@example.com")
+	id, b := e.rememberedBrowser("keepme@example.com")
 	b.post("/logout-everywhere-else", nil)
 	restart(b)
 	if b.userID() != id {

@@ -153,7 +153,7 @@ func TestStart_RefusesASocketDirTooLongForAUnixSocket(t *testing.T) {
 
 func TestStart_ExplainsADataDirTheServerAccountCannotReach(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("only a root process runs the server as another account")
+		t.Skip("needs root: only then does Start run the server as the postgres account, whose reach this test checks")
 	}
 	t.Parallel()
 	private := filepath.Join(serverDir(t), "private")
