@@ -117,7 +117,7 @@ func (ad *Admin) CreateUser(ctx context.Context, email, password string, verifie
 	if verified {
 		return id, nil
 	}
-	msg, err := k.confirmationMessage(ctx, id, email)
+	msg, err := k.confirmationMessage(ctx, id, 0, email)
 	if err != nil {
 		return id, err
 	}
@@ -127,12 +127,7 @@ func (ad *Admin) CreateUser(ctx context.Context, email, password string, verifie
 // DeleteUser deletes an account and ends its sessions everywhere; every
 // row that belongs to the user goes with it.
 func (ad *Admin) DeleteUser(ctx context.Context, id int64) error {
-	k := ad.kit
-	keys, err := k.store.DeleteUser(ctx, id)
-	if err != nil {
-		return notFoundOr(err, "delete user")
-	}
-	if err := k.deleteSessions(ctx, keys); err != nil {
+	if _, err := ad.kit.revoke(ctx, store.Revocation{UserID: id, Delete: true}); err != nil {
 		return err
 	}
 	ad.audit(ctx, eventUserDeleted, id, "")
@@ -146,12 +141,15 @@ func (ad *Admin) SetStatus(ctx context.Context, id int64, status Status) error {
 		return ErrInvalidStatus
 	}
 	k := ad.kit
-	keys, err := k.store.SetStatus(ctx, id, int16(status), status != StatusNormal)
-	if err != nil {
-		return notFoundOr(err, "set status")
-	}
-	if err := k.deleteSessions(ctx, keys); err != nil {
-		return err
+	if status == StatusNormal {
+		if err := k.store.SetStatus(ctx, id, int16(status)); err != nil {
+			return notFoundOr(err, "set status")
+		}
+	} else {
+		s := int16(status)
+		if _, err := k.revoke(ctx, store.Revocation{UserID: id, Status: &s}); err != nil {
+			return err
+		}
 	}
 	ad.audit(ctx, eventStatusChange, id, status.String())
 	return nil
@@ -159,8 +157,7 @@ func (ad *Admin) SetStatus(ctx context.Context, id int64, status Status) error {
 
 // ForceLogout ends every session of the user on every device.
 func (ad *Admin) ForceLogout(ctx context.Context, id int64) error {
-	k := ad.kit
-	if _, err := k.revokeSessions(ctx, id, "", ""); err != nil {
+	if _, err := ad.kit.revoke(ctx, store.Revocation{UserID: id}); err != nil {
 		return err
 	}
 	ad.audit(ctx, eventForceLogout, id, "")
@@ -170,7 +167,7 @@ func (ad *Admin) ForceLogout(ctx context.Context, id int64) error {
 var roleName = regexp.MustCompile(`^[!-~]{1,64}$`)
 
 // AddRole gives the user a role. Sessions of the user see the change on
-// their next request. Adding a role the user has is not an error.
+// their next request, not later. Adding a role the user has is not an error.
 func (ad *Admin) AddRole(ctx context.Context, id int64, role string) error {
 	return ad.changeRoles(ctx, id, role, func(roles []string) []string {
 		if slices.Contains(roles, role) {
@@ -181,7 +178,7 @@ func (ad *Admin) AddRole(ctx context.Context, id int64, role string) error {
 }
 
 // RemoveRole takes a role from the user. Sessions of the user see the
-// change on their next request. Removing a role the user lacks is not an
+// change on their next request, not later. Removing a role the user lacks is not an
 // error.
 func (ad *Admin) RemoveRole(ctx context.Context, id int64, role string) error {
 	return ad.changeRoles(ctx, id, role, func(roles []string) []string {
@@ -197,9 +194,6 @@ func (ad *Admin) changeRoles(ctx context.Context, id int64, role string, change 
 	roles, err := k.store.UpdateRoles(ctx, id, change)
 	if err != nil {
 		return notFoundOr(err, "update roles")
-	}
-	if err := k.refreshSessions(ctx, id); err != nil {
-		return err
 	}
 	ad.audit(ctx, eventRoleChange, id, joinRoles(roles))
 	return nil
@@ -222,7 +216,7 @@ func (ad *Admin) SetPassword(ctx context.Context, id int64, password string) err
 	if err != nil {
 		return err
 	}
-	if err := k.setPassword(ctx, id, hash, false); err != nil {
+	if _, err := k.revoke(ctx, store.Revocation{UserID: id, PasswordHash: hash}); err != nil {
 		return err
 	}
 	ad.audit(ctx, eventPasswordChange, id, "set by admin")
@@ -237,7 +231,7 @@ func (ad *Admin) StartPasswordReset(ctx context.Context, id int64) error {
 	if err != nil {
 		return notFoundOr(err, "load user")
 	}
-	msg, err := k.resetMessage(ctx, u.ID, u.Email)
+	msg, err := k.resetMessage(ctx, u)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,7 @@ const (
 	eventPasswordChange       = "password_change"
 	eventEmailChange          = "email_change"
 	eventResettableChange     = "resettable_change"
+	eventRememberTheft        = "remember_theft"
 )
 
 // AuditEntry is one authentication event of the audit log: who (UserID,
@@ -69,15 +70,15 @@ type auditEvent struct {
 // audit writes e to the log and to the audit table. A failed insert is
 // logged and does not fail the action that is being audited.
 func (k *Kit) audit(ctx context.Context, r *requestInfo, e auditEvent) {
-	entry := k.auditEntry(ctx, r, e)
-	if err := k.store.InsertAudit(context.WithoutCancel(ctx), entry); err != nil {
+	k.logAudit(ctx, r, e)
+	if err := k.store.InsertAudit(context.WithoutCancel(ctx), k.auditRow(r, e)); err != nil {
 		k.log.ErrorContext(ctx, "authkit: writing audit entry failed", "event", e.event, "error", err)
 	}
 }
 
-// auditEntry writes e to the log and returns it as an audit table row, for
-// callers that insert it together with other changes.
-func (k *Kit) auditEntry(ctx context.Context, r *requestInfo, e auditEvent) store.AuditEntry {
+// auditRow returns e as an audit table row, for callers that insert it
+// together with other changes (and log it with logAudit once they did).
+func (k *Kit) auditRow(r *requestInfo, e auditEvent) store.AuditEntry {
 	entry := store.AuditEntry{
 		At:      k.now(),
 		Event:   e.event,
@@ -89,17 +90,25 @@ func (k *Kit) auditEntry(ctx context.Context, r *requestInfo, e auditEvent) stor
 	if r != nil {
 		entry.IP, entry.UserAgent = r.ip, r.userAgent
 	}
+	return entry
+}
+
+// logAudit writes e to the log.
+func (k *Kit) logAudit(ctx context.Context, r *requestInfo, e auditEvent) {
 	level := slog.LevelInfo
 	if e.outcome != outcomeOK {
 		level = slog.LevelWarn
+	}
+	ip := ""
+	if r != nil {
+		ip = r.ip
 	}
 	k.log.LogAttrs(ctx, level, "authkit: "+e.event,
 		slog.String("outcome", e.outcome),
 		slog.Int64("user_id", e.userID),
 		slog.Int64("actor_id", e.actorID),
-		slog.String("ip", entry.IP),
+		slog.String("ip", ip),
 		slog.String("detail", e.detail))
-	return entry
 }
 
 // requestInfo is what the audit log keeps about the request behind an event.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"slices"
+
+	"github.com/authkit/authkit/internal/store"
 )
 
 // Auth is authkit bound to one request: [From] returns it inside a handler
@@ -15,8 +17,10 @@ type Auth struct {
 	kit     *Kit
 	w       http.ResponseWriter
 	r       *http.Request
-	state   *sessionState // nil when nobody is logged in
-	pending *pendingLogin // a login waiting for its second factor
+	state   *sessionState     // nil when nobody is logged in
+	user    store.SessionUser // the logged-in user, read with the session
+	pending *pendingLogin     // a login waiting for its second factor
+	slot    *store.Slot       // what the session belongs to, shared with the session store
 
 	pendingExpired bool // the session held a pending login that timed out
 }
@@ -59,7 +63,7 @@ func (a *Auth) Email() string {
 	if a.state == nil {
 		return ""
 	}
-	return a.state.Email
+	return a.user.Email
 }
 
 // Status returns the logged-in user's status. A logged-in user is always
@@ -68,7 +72,7 @@ func (a *Auth) Status() Status {
 	if a.state == nil {
 		return StatusNormal
 	}
-	return a.state.Status
+	return Status(a.user.Status)
 }
 
 // Roles returns a copy of the logged-in user's roles, or nil.
@@ -76,12 +80,12 @@ func (a *Auth) Roles() []string {
 	if a.state == nil {
 		return nil
 	}
-	return slices.Clone(a.state.Roles)
+	return slices.Clone([]string(a.user.Roles))
 }
 
 // HasRole reports whether the logged-in user has the named role.
 func (a *Auth) HasRole(role string) bool {
-	return a.state != nil && slices.Contains(a.state.Roles, role)
+	return a.state != nil && slices.Contains(a.user.Roles, role)
 }
 
 // IsRemembered reports whether the session was restored from a remember-me

@@ -2,7 +2,6 @@ package authkit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -29,14 +28,22 @@ type Config struct {
 	DB *sqlx.DB
 
 	// Sessions is the scs session manager authkit keeps its state in. The
-	// default is built for you: a PostgreSQL store on DB (table
-	// TablePrefix+"sessions"), Lifetime SessionLifetime, hashed tokens in
-	// the store, and a cookie named "__Host-authkit_session" that is
-	// HttpOnly, SameSite=Lax, Secure and Path=/. Pass your own only to
-	// share one manager with the rest of your app; then its cookie must be
-	// Secure unless AllowInsecureCookies is set, and its IdleTimeout
-	// should be zero (authkit enforces IdleTimeout itself without writing
-	// to the database on every request).
+	// default is built for you on authkit's own PostgreSQL store (table
+	// TablePrefix+"sessions"), with Lifetime SessionLifetime, hashed
+	// tokens in the store, and a cookie named "__Host-authkit_session"
+	// that is HttpOnly, SameSite=Lax, Secure and Path=/; share it with the
+	// rest of your app through [Kit.Sessions]. authkit's store loads a
+	// session and checks that it was not revoked in one query, and never
+	// writes back a session that a revocation ended during the request.
+	//
+	// Pass a manager of your own only when its store must be another (a
+	// Redis, say). What that trades: every logged-in request costs a
+	// second query (the revocation check against the session index), and
+	// a request in flight during a revocation may write its session back
+	// to your store — it is refused, and deleted, at its next request. Its
+	// cookie must be Secure unless AllowInsecureCookies is set, and its
+	// IdleTimeout should be zero (authkit enforces IdleTimeout itself
+	// without writing to the database on every request).
 	Sessions *scs.SessionManager
 
 	// TablePrefix starts the name of every table authkit uses. It must be
@@ -54,13 +61,22 @@ type Config struct {
 	// earlier than a strict timer would end it. The default is 1 hour.
 	IdleTimeout time.Duration
 
-	// ResyncInterval is how often a session re-reads its user's status,
-	// roles, email and revocation counter from the database. Changes made
-	// through authkit reach every session at once; a change made directly
-	// in SQL takes effect within this interval. Between resyncs a
-	// logged-in request costs no query beyond loading the session. The
-	// default is 5 minutes.
+	// ResyncInterval is how often a session records its activity (for
+	// IdleTimeout) in the database; between, a logged-in request writes
+	// nothing. A session's user — status, roles, address, and whether its
+	// sessions were revoked — is read with the session on every request,
+	// so every change, even one made directly in SQL, applies at the next
+	// request. The default is 5 minutes.
 	ResyncInterval time.Duration
+
+	// QueryTimeout bounds every database query authkit runs on a
+	// request's path, loading the session included: a request whose query
+	// takes longer fails with [ErrUnavailable] (503) instead of waiting,
+	// so a slow or locked database cannot pile requests up. Bound the
+	// connection pool of DB too (SetMaxOpenConns), or a stalled database
+	// collects a connection per waiting request. The default is 3
+	// seconds.
+	QueryTimeout time.Duration
 
 	// RememberDuration is how long "remember me" keeps a user signed in on
 	// a device without entering the password. Each use of the token
@@ -200,8 +216,10 @@ func configError(format string, args ...any) error {
 }
 
 // New checks cfg, fills in its defaults and returns a Kit. It fails with
-// an error wrapping [ErrInvalidConfig] for a bad Config, and when authkit's
-// tables are missing from the database.
+// an error wrapping [ErrInvalidConfig] for a bad Config, with
+// [ErrSchemaOutdated] when the database lacks authkit's tables or has an
+// older schema than this release needs (the message says what to run),
+// and with [ErrUnavailable] when the database does not answer.
 func New(cfg Config) (*Kit, error) {
 	if cfg.DB == nil {
 		return nil, configError("Config.DB is required")
@@ -215,31 +233,50 @@ func New(cfg Config) (*Kit, error) {
 		return nil, configError("%v", err)
 	}
 	k := &Kit{
-		cfg:    cfg,
-		store:  store.New(cfg.DB, cfg.TablePrefix),
+		cfg: cfg,
+		store: store.New(cfg.DB, cfg.TablePrefix, store.Options{
+			Timeout: cfg.QueryTimeout, RequireVerified: !cfg.DisableEmailVerification,
+		}),
 		hasher: hasher,
 		log:    cfg.Logger,
 		// PostgreSQL keeps microseconds; times compared with stored ones
 		// must not carry more.
 		now: func() time.Time { return cfg.Now().Truncate(time.Microsecond) },
 	}
-	k.syncEvery = min(cfg.ResyncInterval, cfg.IdleTimeout/4)
+	k.activityEvery = min(cfg.ResyncInterval, cfg.IdleTimeout/4)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := k.store.CheckSchema(ctx); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, configError("%v: apply sqlschema/postgres.sql (psql -f) or call sqlschema.Apply first", err)
-		}
-		return nil, unavailable("check schema", err)
+	if err := checkSchema(ctx, cfg.DB, cfg.TablePrefix); err != nil {
+		return nil, err
+	}
+	if cfg.DB.Stats().MaxOpenConnections == 0 {
+		k.log.Warn("authkit: the database pool is unbounded; call DB.SetMaxOpenConns so that a slow database cannot collect a connection per waiting request")
 	}
 	k.sessions = cfg.Sessions
 	if k.sessions == nil {
 		k.sessions = k.defaultSessions()
+		k.ownStore = true
 	}
 	k.rememberCookie = k.cookieName(cfg.RememberCookieName)
 	k.startCleanup(cleanupInterval)
 	return k, nil
+}
+
+// checkSchema refuses a database whose schema is older than this release
+// of authkit needs. A newer one is fine: during a rolling upgrade the
+// instances still on the old release keep working.
+func checkSchema(ctx context.Context, db *sqlx.DB, prefix string) error {
+	v, err := sqlschema.Version(ctx, db, prefix)
+	if err != nil {
+		return unavailable("check schema", err)
+	}
+	if v < sqlschema.Latest() {
+		return fmt.Errorf("%w: the tables %q* are at version %d, this release needs %d: "+
+			"call sqlschema.Apply(ctx, db, %q) at start-up, or run psql -f sqlschema/postgres.sql",
+			ErrSchemaOutdated, prefix, v, sqlschema.Latest(), prefix)
+	}
+	return nil
 }
 
 // validCookieName reports whether name is a cookie name (an RFC 7230
@@ -268,6 +305,7 @@ func setDefaults(cfg *Config) {
 	def(&cfg.SessionLifetime, 12*time.Hour)
 	def(&cfg.IdleTimeout, time.Hour)
 	def(&cfg.ResyncInterval, 5*time.Minute)
+	def(&cfg.QueryTimeout, 3*time.Second)
 	def(&cfg.ConfirmationExpiry, 24*time.Hour)
 	def(&cfg.RememberDuration, 30*24*time.Hour)
 	def(&cfg.TwoFactorTimeout, 5*time.Minute)
@@ -311,7 +349,7 @@ func validate(cfg *Config) error {
 		"ResyncInterval": cfg.ResyncInterval, "ConfirmationExpiry": cfg.ConfirmationExpiry,
 		"RememberDuration": cfg.RememberDuration, "TwoFactorTimeout": cfg.TwoFactorTimeout,
 		"ReauthenticationWindow": cfg.ReauthenticationWindow, "AuditRetention": cfg.AuditRetention,
-		"ResetExpiry": cfg.ResetExpiry,
+		"ResetExpiry": cfg.ResetExpiry, "QueryTimeout": cfg.QueryTimeout,
 	} {
 		if d < 0 {
 			return configError("%s must not be negative", name)

@@ -33,7 +33,6 @@ func TestNew_RefusesBadConfigWithAClearError(t *testing.T) {
 		{"idle longer than lifetime", Config{DB: db, Mailer: mailer, SessionLifetime: 1e9, IdleTimeout: 2e9}, "IdleTimeout"},
 		{"weak password policy", Config{DB: db, Mailer: mailer, PasswordPolicy: PasswordPolicy{MinLength: 6}}, "PasswordPolicy"},
 		{"insecure sessions", Config{DB: db, Mailer: mailer, Sessions: scs.New()}, "Secure"},
-		{"missing schema", Config{DB: db, Mailer: mailer, TablePrefix: "other_"}, "sqlschema"},
 	} {
 		kit, err := New(tc.cfg)
 		if err == nil {
@@ -44,6 +43,27 @@ func TestNew_RefusesBadConfigWithAClearError(t *testing.T) {
 		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("%s: error = %q, want ErrInvalidConfig saying %q", tc.name, err, tc.says)
 		}
+	}
+}
+
+func TestNew_RefusesAMissingOrOutdatedSchemaSayingWhatToRun(t *testing.T) { // SEC-M1
+	t.Parallel()
+	db := pgtest.DB(t)
+	for _, prefix := range []string{"authkit_", "other_"} {
+		_, err := New(Config{DB: db, Mailer: NewDevMailer(nil), TablePrefix: prefix})
+		if !errors.Is(err, ErrSchemaOutdated) || !strings.Contains(err.Error(), "sqlschema.Apply(ctx, db, \""+prefix+"\")") {
+			t.Errorf("%s: error = %v, want ErrSchemaOutdated naming sqlschema.Apply", prefix, err)
+		}
+	}
+	if err := sqlschema.Apply(context.Background(), db, "authkit_"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM authkit_schema_version WHERE version = $1`, sqlschema.Latest()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(Config{DB: db, Mailer: NewDevMailer(nil)})
+	if !errors.Is(err, ErrSchemaOutdated) || !strings.Contains(err.Error(), "psql -f sqlschema/postgres.sql") {
+		t.Errorf("one migration behind: error = %v, want ErrSchemaOutdated", err)
 	}
 }
 

@@ -26,7 +26,7 @@ func (a *Auth) ChangeEmail(newEmail string) error {
 	if err != nil {
 		return err
 	}
-	if strings.EqualFold(newEmail, st.Email) {
+	if strings.EqualFold(newEmail, a.user.Email) {
 		return nil
 	}
 	k := a.kit
@@ -36,7 +36,7 @@ func (a *Auth) ChangeEmail(newEmail string) error {
 	case !errors.Is(err, store.ErrNotFound):
 		return unavailable("find user", err)
 	}
-	link, err := k.mailToken(a.ctx(), st.UserID, newEmail, store.PurposeChangeEmail, k.cfg.ConfirmationExpiry, k.cfg.ConfirmEmailPath)
+	link, err := k.mailToken(a.ctx(), st.UserID, a.user.Epoch, newEmail, store.PurposeChangeEmail, k.cfg.ConfirmationExpiry, k.cfg.ConfirmEmailPath)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (a *Auth) ChangeEmail(newEmail string) error {
 		return err
 	}
 	a.audit(auditEvent{event: eventEmailChange, outcome: outcomePending, userID: st.UserID})
-	k.notify(a.ctx(), st.Email, "A change of your email address was requested",
+	k.notify(a.ctx(), a.user.Email, "A change of your email address was requested",
 		"Someone asked to change the address of your account to "+twofactor.MaskEmail(newEmail)+
 			". It changes only when the new address confirms. If this was not you, change your password now.\n")
 	return nil
@@ -70,12 +70,8 @@ func (a *Auth) finishEmailChange(u store.User, newEmail string) error {
 		}
 		return notFoundOr(err, "change email")
 	}
-	if err := k.refreshSessions(a.ctx(), u.ID); err != nil {
-		return err
-	}
 	if a.state != nil && a.state.UserID == u.ID {
-		a.state.Email = newEmail
-		a.saveState()
+		a.user.Email = newEmail
 	}
 	a.audit(auditEvent{event: eventEmailChange, outcome: outcomeOK, userID: u.ID})
 	k.notify(a.ctx(), u.Email, "Your email address was changed",

@@ -3,6 +3,7 @@ package authkit
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -135,6 +136,25 @@ var (
 	// ErrInvalidPhone is returned for a phone number that is not in
 	// international form (+ and 8 to 15 digits).
 	ErrInvalidPhone = errors.New("authkit: invalid phone number")
+
+	// ErrSessionRevoked is returned when the account's sessions were
+	// revoked (logout everywhere, a ban, a password change or reset)
+	// while a login or another action was under way: the revocation wins,
+	// nobody is logged in, and the user starts again.
+	ErrSessionRevoked = errors.New("authkit: the account's sessions were revoked meanwhile; please log in again")
+
+	// ErrSchemaOutdated is returned by New when the database lacks
+	// authkit's tables or has an older schema than this release needs.
+	// The error says what to run: sqlschema.Apply, or psql -f
+	// sqlschema/postgres.sql.
+	ErrSchemaOutdated = errors.New("authkit: database schema is outdated")
+
+	// ErrInternal is returned when authkit cannot do its work for a
+	// reason that is neither the caller's input nor the database: a TOTP
+	// secret that the configured EncryptionKey cannot decrypt, a stored
+	// value it cannot use, a failure of the system's random source. The
+	// log has the details; apps usually answer 500.
+	ErrInternal = errors.New("authkit: internal error")
 )
 
 // SecondFactorRequiredError is returned by Login when the password was
@@ -179,25 +199,124 @@ func (e *StatusError) Error() string {
 // Is makes every StatusError match ErrAccountStatus.
 func (e *StatusError) Is(target error) bool { return target == ErrAccountStatus }
 
-// dbError hides a driver error behind ErrUnavailable: the message names
-// the operation only, while errors.Is/As still reach the driver's error.
-type dbError struct {
-	op  string
-	err error
+// hiddenError matches a sentinel and wraps the error behind it, whose text
+// it never shows: a driver's error (which can quote the query), a
+// Mailer's or SMS sender's (which can quote the code it failed to send).
+type hiddenError struct {
+	sentinel error
+	what     string // what failed, for the message
+	err      error
 }
 
-func (e *dbError) Error() string   { return fmt.Sprintf("%v (%s)", ErrUnavailable, e.op) }
-func (e *dbError) Unwrap() []error { return []error{ErrUnavailable, e.err} }
+func (e *hiddenError) Error() string   { return fmt.Sprintf("%v (%s)", e.sentinel, e.what) }
+func (e *hiddenError) Unwrap() []error { return []error{e.sentinel, e.err} }
 
+// internal wraps a failure that is neither input nor the database as
+// ErrInternal.
+func internal(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &hiddenError{sentinel: ErrInternal, what: what, err: err}
+}
+
+// unavailable hides a database failure behind ErrUnavailable: the message
+// names the operation only, while errors.Is/As still reach the driver's
+// error.
 func unavailable(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return &dbError{op: op, err: err}
+	return &hiddenError{sentinel: ErrUnavailable, what: op, err: err}
 }
 
 // failureDetail is the reason an audit entry gives for a failure. Every
 // authkit error message is fixed text that holds no secret.
 func failureDetail(err error) string {
 	return cleanText(strings.TrimPrefix(err.Error(), "authkit: "), 200)
+}
+
+// statusCodes maps authkit's errors to HTTP statuses, most specific first.
+// Every exported error has its row; a test keeps it so.
+var statusCodes = []struct {
+	err    error
+	status int
+}{
+	{ErrUnavailable, http.StatusServiceUnavailable},
+	{ErrInternal, http.StatusInternalServerError},
+	{ErrNoMiddleware, http.StatusInternalServerError},
+	{ErrInvalidConfig, http.StatusInternalServerError},
+	{ErrSchemaOutdated, http.StatusInternalServerError},
+	{ErrInvalidEmail, http.StatusBadRequest},
+	{ErrPasswordTooShort, http.StatusBadRequest},
+	{ErrPasswordTooLong, http.StatusBadRequest},
+	{ErrPasswordTooCommon, http.StatusBadRequest},
+	{ErrPasswordMalformed, http.StatusBadRequest},
+	{ErrInvalidPhone, http.StatusBadRequest},
+	{ErrInvalidRole, http.StatusBadRequest},
+	{ErrInvalidStatus, http.StatusBadRequest},
+	{ErrTokenInvalid, http.StatusBadRequest},
+	{ErrTokenExpired, http.StatusBadRequest},
+	{ErrMethodNotEnabled, http.StatusBadRequest},
+	{ErrSecondFactorNotVerified, http.StatusBadRequest},
+	{ErrInvalidCredentials, http.StatusUnauthorized},
+	{ErrNotLoggedIn, http.StatusUnauthorized},
+	{ErrSessionRevoked, http.StatusUnauthorized},
+	{ErrSecondFactorInvalid, http.StatusUnauthorized},
+	{ErrTooManyWrongCodes, http.StatusUnauthorized},
+	{ErrNoPendingLogin, http.StatusUnauthorized},
+	{ErrSecondFactorExpired, http.StatusUnauthorized},
+	{ErrEmailNotVerified, http.StatusForbidden},
+	{ErrAccountStatus, http.StatusForbidden},
+	{ErrReauthenticationRequired, http.StatusForbidden},
+	{ErrUserNotFound, http.StatusNotFound},
+	{ErrEmailTaken, http.StatusConflict},
+	{ErrMethodAlreadyEnabled, http.StatusConflict},
+	{ErrMailNotSent, http.StatusBadGateway},
+	{ErrSMSNotSent, http.StatusBadGateway},
+	{ErrNoMailer, http.StatusNotImplemented},
+	{ErrNoSMSSender, http.StatusNotImplemented},
+}
+
+// StatusCode returns the HTTP status an app usually answers err with:
+//
+//   - 200 for nil, and 202 Accepted for a [*SecondFactorRequiredError]
+//     (the password was right; the second step comes next);
+//   - 400 Bad Request for malformed or unusable input: [ErrInvalidEmail],
+//     the password policy's errors, [ErrInvalidPhone], [ErrInvalidRole],
+//     [ErrInvalidStatus], [ErrTokenInvalid], [ErrTokenExpired],
+//     [ErrMethodNotEnabled], [ErrSecondFactorNotVerified];
+//   - 401 Unauthorized when who the caller is was not proved:
+//     [ErrInvalidCredentials], [ErrNotLoggedIn], [ErrSessionRevoked], and
+//     the second step's [ErrSecondFactorInvalid], [ErrTooManyWrongCodes],
+//     [ErrNoPendingLogin], [ErrSecondFactorExpired];
+//   - 403 Forbidden when it was, but the account may not do this:
+//     [ErrEmailNotVerified], [*StatusError], [ErrReauthenticationRequired];
+//   - 404 Not Found for [ErrUserNotFound];
+//   - 409 Conflict for [ErrEmailTaken] and [ErrMethodAlreadyEnabled];
+//   - 429 Too Many Requests for a [*TooManyRequestsError] (send its
+//     RetryAfter as a Retry-After header);
+//   - 501 Not Implemented for [ErrNoMailer] and [ErrNoSMSSender];
+//   - 502 Bad Gateway for [ErrMailNotSent] and [ErrSMSNotSent];
+//   - 503 Service Unavailable for [ErrUnavailable];
+//   - 500 for [ErrInternal], [ErrNoMiddleware], [ErrInvalidConfig],
+//     [ErrSchemaOutdated] and any error that is not authkit's.
+func StatusCode(err error) int {
+	if err == nil {
+		return http.StatusOK
+	}
+	var sf *SecondFactorRequiredError
+	if errors.As(err, &sf) {
+		return http.StatusAccepted
+	}
+	var tm *TooManyRequestsError
+	if errors.As(err, &tm) {
+		return http.StatusTooManyRequests
+	}
+	for _, c := range statusCodes {
+		if errors.Is(err, c.err) {
+			return c.status
+		}
+	}
+	return http.StatusInternalServerError
 }

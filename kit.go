@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alexedwards/scs/postgresstore"
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/authkit/authkit/internal/store"
@@ -16,17 +15,18 @@ import (
 // Kit is authkit configured for one application. Make one with [New] at
 // start-up and share it; it is safe for concurrent use.
 type Kit struct {
-	cfg       Config
-	store     *store.Store
-	sessions  *scs.SessionManager
-	hasher    passwordHasher
-	log       *slog.Logger
-	now       func() time.Time
-	syncEvery time.Duration
+	cfg      Config
+	store    *store.Store
+	sessions *scs.SessionManager
+	ownStore bool // sessions live in authkit's own store (see Config.Sessions)
+	hasher   passwordHasher
+	log      *slog.Logger
+	now      func() time.Time
+
+	activityEvery time.Duration // how often a session records its activity
 
 	rememberCookie string // the remember-me cookie's name, prefixed when Secure
 
-	stopStore   func()
 	stopCleanup chan struct{}
 	cleanupDone chan struct{}
 	mailWG      sync.WaitGroup // mail being sent in the background
@@ -44,13 +44,8 @@ type passwordHasher interface {
 
 // defaultSessions builds the scs manager described on Config.Sessions.
 func (k *Kit) defaultSessions() *scs.SessionManager {
-	pg := postgresstore.NewWithConfig(k.cfg.DB.DB, postgresstore.Config{
-		TableName:       k.store.Tables().Sessions,
-		CleanUpInterval: 5 * time.Minute,
-	})
-	k.stopStore = pg.StopCleanup
 	s := scs.New()
-	s.Store = pg
+	s.Store = k.store.SessionStore(k.now)
 	s.Lifetime = k.cfg.SessionLifetime
 	s.HashTokenInStore = true
 	s.Cookie.Name = k.cookieName("authkit_session")
@@ -82,17 +77,13 @@ func (k *Kit) cookieName(name string) string {
 func (k *Kit) Sessions() *scs.SessionManager { return k.sessions }
 
 // Close stops the Kit's background work: it stops the cleanup of expired
-// tokens and sessions, waits for mail being sent in the background, and
-// stops the session store's own cleanup (when the Kit built the store).
+// tokens and sessions and waits for mail being sent in the background.
 // The Kit must not be used afterwards; closing it again does nothing.
 func (k *Kit) Close() error {
 	k.closeOnce.Do(func() {
 		close(k.stopCleanup)
 		<-k.cleanupDone
 		k.mailWG.Wait()
-		if k.stopStore != nil {
-			k.stopStore()
-		}
 	})
 	return nil
 }
@@ -114,12 +105,11 @@ func (k *Kit) startCleanup(interval time.Duration) {
 			case <-k.stopCleanup:
 				return
 			case <-tick.C:
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				now := k.now()
-				if err := k.store.DeleteExpired(ctx, now, now.Add(-k.cfg.AuditRetention)); err != nil {
+				err := k.store.WithTimeout(time.Minute).DeleteExpired(context.Background(), now, now.Add(-k.cfg.AuditRetention))
+				if err != nil {
 					k.log.Warn("authkit: deleting expired rows failed", "error", err)
 				}
-				cancel()
 			}
 		}
 	}()

@@ -8,14 +8,14 @@ import (
 )
 
 // Login checks the email and password and, when every check passes,
-// starts a session for the user under a new session token. The checks run
-// in this order, and the first that fails decides the error:
+// starts a session for the user under a new session token. Malformed
+// input is refused before anything else ([ErrInvalidEmail] for the
+// address, [ErrPasswordTooLong] or [ErrPasswordMalformed] for the
+// password, with no hashing and no throttle spent); then the checks run in
+// this order, and the first that fails decides the error:
 //
-//  0. the throttles on failed logins per client IP and per account
+//  1. the throttles on failed logins per client IP and per account
 //     ([*TooManyRequestsError]);
-//  1. the email is well-formed ([ErrInvalidEmail]) and the password within
-//     the policy's maximum length ([ErrPasswordTooLong]), before any
-//     hashing;
 //  2. an account has this email and the password matches — an unknown
 //     email costs the same hashing work as a wrong password and gives the
 //     same [ErrInvalidCredentials];
@@ -25,12 +25,15 @@ import (
 //  5. if the account has a second factor, nobody is logged in yet: Login
 //     returns a [*SecondFactorRequiredError] listing the methods, and the
 //     session waits for [Auth.TwoFactor] to verify a code and
-//     [Auth.CompleteTwoFactorLogin] to finish (remember is kept until then).
+//     [Auth.CompleteTwoFactorLogin] to finish (remember is kept until then);
+//  6. the session starts under a new token (the pre-login token is dead,
+//     SEC-S2), with a remember-me token if remember is set — but only if
+//     no revocation (logout everywhere, a ban, a password reset, ...) ran
+//     since the account was read in step 2: otherwise [ErrSessionRevoked]
+//     (or the new status's error) and nobody is logged in (SEC-S8).
 //
 // A legacy or weaker password hash is upgraded to the current argon2id
-// parameters on success. The pre-login session token is discarded, so a
-// token planted before login is worthless (SEC-S2). remember asks to keep
-// the user signed in on this device beyond the session (remember-me).
+// parameters on success.
 func (a *Auth) Login(email, password string, remember bool) error {
 	if err := a.ready(); err != nil {
 		return err
@@ -63,8 +66,10 @@ func (a *Auth) Login(email, password string, remember bool) error {
 	ok, rehash, err := k.hasher.Verify(a.ctx(), u.PasswordHash, password)
 	if err != nil {
 		if ctxErr := a.ctx().Err(); ctxErr != nil {
-			return ctxErr
+			return unavailable("request ended", ctxErr)
 		}
+		// A hash that cannot be checked is treated as a wrong password,
+		// so the account is no easier to guess; the log says why.
 		k.log.ErrorContext(a.ctx(), "authkit: stored password hash unusable", "user_id", u.ID, "error", err)
 		ok = false
 	}
@@ -76,11 +81,7 @@ func (a *Auth) Login(email, password string, remember bool) error {
 	if rehash {
 		k.upgradeHash(a.ctx(), u.ID, password)
 	}
-	if !u.Verified && !k.cfg.DisableEmailVerification {
-		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: "email not verified"})
-		return ErrEmailNotVerified
-	}
-	if err := checkLoginStatus(Status(u.Status)); err != nil {
+	if err := k.eligible(u); err != nil {
 		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: failureDetail(err)})
 		return err
 	}
@@ -91,62 +92,9 @@ func (a *Auth) Login(email, password string, remember bool) error {
 	if methods := enabledOnly(factors); len(methods) > 0 {
 		return a.beginSecondFactor(u, remember, methods)
 	}
-	if _, err := a.startSession(u, sessionStart{fresh: true, how: "password"}); err != nil {
-		return err
-	}
-	if remember {
-		return a.issueRemember()
-	}
-	return nil
+	_, err = a.startSession(u, sessionStart{fresh: true, remember: remember, how: "password"})
+	return err
 }
-
-// sessionStart says how a session begins.
-type sessionStart struct {
-	rot     *store.Rotation // restored from a remember-me token, rotating it
-	fresh   bool            // the user just proved the password
-	how     string          // for the audit log
-	actorID int64           // an admin logging in as the user
-}
-
-// startSession logs u in on this request under a new session token,
-// records the session in the user's session index with the audit entry of
-// the login and, for a session restored from a remember-me token, rotates
-// that token — one round trip. It reports whether the rotation happened.
-func (a *Auth) startSession(u store.User, how sessionStart) (rotated bool, err error) {
-	k := a.kit
-	oldKey := k.storeKey(k.sessions.Token(a.ctx()))
-	if err := k.sessions.RenewToken(a.ctx()); err != nil {
-		return false, unavailable("renew session token", err)
-	}
-	now := k.now()
-	st := sessionState{
-		UserID: u.ID, Email: u.Email, Verified: u.Verified, Status: Status(u.Status),
-		Roles: u.Roles, Epoch: u.Epoch, Remembered: how.rot != nil,
-		CreatedAt: now, LastActive: now, SyncedAt: now,
-	}
-	if how.rot != nil {
-		st.RememberSelector = how.rot.Selector
-	}
-	if how.fresh {
-		st.PasswordAt = now
-	}
-	info := a.info()
-	entry := k.auditEntry(a.ctx(), info, auditEvent{event: eventLogin, outcome: outcomeOK, userID: u.ID, actorID: how.actorID, detail: how.how})
-	rotated, err = k.store.RecordLogin(a.ctx(), store.DeviceSession{
-		UserID: u.ID, Key: k.storeKey(k.sessions.Token(a.ctx())), Replaces: oldKey,
-		CreatedAt: now, ExpiresAt: now.Add(k.cfg.SessionLifetime),
-		IP: info.ip, UserAgent: info.userAgent,
-	}, entry, how.rot)
-	if err != nil {
-		return false, unavailable("record session", err)
-	}
-	a.state = &st
-	a.saveState()
-	return rotated, nil
-}
-
-// saveState writes the request's state back into the session.
-func (a *Auth) saveState() { a.kit.sessions.Put(a.ctx(), sessionKey, *a.state) }
 
 // Logout ends this device's session on the server, so that replaying its
 // cookie afterwards gives an anonymous request (SEC-S3), and clears the
@@ -176,7 +124,7 @@ func (a *Auth) LogoutEverywhere() error {
 		return err
 	}
 	k := a.kit
-	if _, err := k.revokeSessions(a.ctx(), st.UserID, "", ""); err != nil {
+	if _, err := k.revoke(a.ctx(), store.Revocation{UserID: st.UserID}); err != nil {
 		return err
 	}
 	a.clearRememberCookie()
@@ -196,12 +144,11 @@ func (a *Auth) LogoutEverywhereElse() error {
 		return err
 	}
 	k := a.kit
-	epoch, err := k.revokeSessions(a.ctx(), st.UserID, k.storeKey(k.sessions.Token(a.ctx())), st.RememberSelector)
+	epoch, err := k.revoke(a.ctx(), store.Revocation{UserID: st.UserID, KeepKey: a.sessionKeyOf(), KeepSelector: st.RememberSelector})
 	if err != nil {
 		return err
 	}
-	st.Epoch = epoch
-	a.saveState()
+	a.user.Epoch = epoch
 	a.audit(auditEvent{event: eventLogoutEverywhereElse, outcome: outcomeOK, userID: st.UserID})
 	return nil
 }
@@ -243,7 +190,7 @@ func (a *Auth) checkPassword(userID int64, password string) error {
 	}
 	ok, _, err := k.hasher.Verify(a.ctx(), u.PasswordHash, password)
 	if ctxErr := a.ctx().Err(); err != nil && ctxErr != nil {
-		return ctxErr
+		return unavailable("request ended", ctxErr)
 	}
 	if !ok {
 		a.audit(auditEvent{event: eventReauthenticate, outcome: outcomeFailed, userID: userID, detail: "wrong password"})
@@ -267,12 +214,8 @@ func (a *Auth) Reauthenticate(password string) error {
 		return err
 	}
 	k := a.kit
-	oldKey := k.storeKey(k.sessions.Token(a.ctx()))
-	if err := k.sessions.RenewToken(a.ctx()); err != nil {
-		return unavailable("renew session token", err)
-	}
-	if err := k.store.RenameSession(a.ctx(), oldKey, k.storeKey(k.sessions.Token(a.ctx()))); err != nil {
-		return unavailable("record session", err)
+	if err := a.renewToken(); err != nil {
+		return err
 	}
 	st.PasswordAt, st.Remembered = k.now(), false
 	a.saveState()
@@ -300,7 +243,7 @@ func (a *Auth) LogInAsUser(userID int64) error {
 	if err != nil {
 		return unavailable("load user", err)
 	}
-	if err := checkLoginStatus(Status(u.Status)); err != nil {
+	if err := k.eligible(u); err != nil {
 		return err
 	}
 	if err := a.forgetRemember(); err != nil {

@@ -158,8 +158,7 @@ func (k *Kit) sendMail(ctx context.Context, msg Message) error {
 		return ErrNoMailer
 	}
 	if err := k.cfg.Mailer.Send(ctx, msg); err != nil {
-		k.log.ErrorContext(ctx, "authkit: sending mail failed", "kind", string(msg.Kind), "error", err)
-		return fmt.Errorf("%w: %w", ErrMailNotSent, err)
+		return k.senderFailed(ctx, ErrMailNotSent, "mail", string(msg.Kind), err)
 	}
 	return nil
 }
@@ -179,4 +178,13 @@ func (k *Kit) sendMailLater(ctx context.Context, prepare func(ctx context.Contex
 			_ = k.sendMail(ctx, msg) // logged by sendMail
 		}
 	}()
+}
+
+// senderFailed logs and wraps the failure of a Mailer or SMS sender
+// (SEC-I6). Neither the log nor the returned error's text shows the
+// sender's own message, which can quote the code or link it failed to
+// send; errors.Is/As still reach the sender's error.
+func (k *Kit) senderFailed(ctx context.Context, sentinel error, what, kind string, err error) error {
+	k.log.ErrorContext(ctx, "authkit: sending "+what+" failed", "kind", kind, "error_type", fmt.Sprintf("%T", err))
+	return &hiddenError{sentinel: sentinel, what: "sending " + what, err: err}
 }

@@ -2,7 +2,6 @@ package authkit
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 
@@ -12,20 +11,24 @@ import (
 type contextKey struct{}
 
 // Middleware loads the session of every request, attaches the
-// request-bound [Auth] that [From] returns, and keeps the session in step
-// with the database:
+// request-bound [Auth] that [From] returns, and enforces the session
+// core's rules on it:
 //
 //   - A request without a session cookie costs no database query.
-//   - A logged-in request costs loading its session and nothing else,
-//     except once per resync interval, when the user's status, roles,
-//     email and revocation counter are read again (and a session whose
-//     user was revoked, banned or deleted ends).
+//   - A logged-in request costs one query, which loads the session
+//     together with its user and finds nothing if the session was revoked
+//     (logout everywhere, a ban, a password change, ...) or the account is
+//     no longer allowed in — at the next request, not after a delay.
+//     (With a session manager of your own in Config.Sessions, that check
+//     is a second query.)
 //   - Sessions past SessionLifetime or idle longer than IdleTimeout end.
+//   - Without a session, a remember-me cookie restores one.
 //
-// If the database fails, Config.ErrorHandler answers (503 by default).
+// If the database fails or does not answer within Config.QueryTimeout,
+// Config.ErrorHandler answers (503 by default).
 func (k *Kit) Middleware(next http.Handler) http.Handler {
-	return k.sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a := &Auth{kit: k, w: w, r: r}
+	load := k.sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := &Auth{kit: k, w: w, r: r, slot: store.SlotFrom(r.Context())}
 		if err := a.load(); err != nil {
 			k.cfg.ErrorHandler(w, r, err)
 			return
@@ -34,6 +37,11 @@ func (k *Kit) Middleware(next http.Handler) http.Handler {
 		a.r = r
 		next.ServeHTTP(w, r)
 	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The slot lets the session store tell the core what the session
+		// belongs to, and the core tell the store how to write it back.
+		load.ServeHTTP(w, r.WithContext(store.WithSlot(r.Context(), &store.Slot{})))
+	})
 }
 
 // From returns the [Auth] bound to r. It never returns nil: for a request
@@ -104,8 +112,8 @@ func (k *Kit) unauthorized(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// load reads the authkit state of the session scs has loaded and enforces
-// the lifetimes and the periodic resync.
+// load reads the authkit state of the session scs has loaded, checks that
+// it is live and within its lifetimes, and records activity.
 func (a *Auth) load() error {
 	k := a.kit
 	st, ok := k.sessions.Get(a.ctx(), sessionKey).(sessionState)
@@ -121,49 +129,23 @@ func (a *Auth) load() error {
 	if !ok || st.UserID == 0 {
 		return a.restore()
 	}
+	user, live, err := a.liveUser(st.UserID)
+	if err != nil {
+		return err
+	}
+	if !live {
+		return a.endSession("session revoked")
+	}
 	if now.Sub(st.CreatedAt) >= k.cfg.SessionLifetime || now.Sub(st.LastActive) >= k.cfg.IdleTimeout {
 		if err := a.endSession("session expired"); err != nil {
 			return err
 		}
 		return a.restore()
 	}
-	if now.Sub(st.SyncedAt) >= k.syncEvery {
-		u, err := k.store.SessionUser(a.ctx(), st.UserID)
-		if errors.Is(err, store.ErrNotFound) {
-			return a.endSession("user deleted")
-		}
-		if err != nil {
-			return unavailable("resync session", err)
-		}
-		if u.Epoch != st.Epoch {
-			return a.endSession("session revoked")
-		}
-		if Status(u.Status) != StatusNormal {
-			return a.endSession("account " + Status(u.Status).String())
-		}
-		if !u.Verified && !k.cfg.DisableEmailVerification {
-			return a.endSession("email not verified")
-		}
-		st.Email, st.Verified, st.Status, st.Roles = u.Email, u.Verified, Status(u.Status), u.Roles
-		st.SyncedAt, st.LastActive = now, now
+	if now.Sub(st.LastActive) >= k.activityEvery {
+		st.LastActive = now
 		k.sessions.Put(a.ctx(), sessionKey, st)
 	}
-	a.state = &st
-	return nil
-}
-
-// endSession destroys the current session on the server and tells the
-// browser to drop its cookie.
-func (a *Auth) endSession(reason string) error {
-	k := a.kit
-	key := k.storeKey(k.sessions.Token(a.ctx()))
-	if err := k.sessions.Destroy(a.ctx()); err != nil {
-		return unavailable("destroy session", err)
-	}
-	a.state = nil
-	if err := k.store.ForgetSession(a.ctx(), key); err != nil {
-		return unavailable("forget session", err)
-	}
-	k.log.DebugContext(a.ctx(), "authkit: session ended", "reason", reason)
+	a.state, a.user = &st, user
 	return nil
 }

@@ -3,7 +3,6 @@ package authkit
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -144,15 +143,16 @@ func (a *Auth) ForgotPassword(email string) error {
 		if !u.Resettable {
 			return Message{}, "not resettable", nil
 		}
-		msg, err := a.kit.resetMessage(ctx, u.ID, u.Email)
+		msg, err := a.kit.resetMessage(ctx, u)
 		return msg, "", err
 	})
 }
 
 // resetMessage stores a new reset token for the user, voiding older
 // ones, and returns the message that carries it.
-func (k *Kit) resetMessage(ctx context.Context, userID int64, email string) (Message, error) {
-	link, err := k.mailToken(ctx, userID, email, store.PurposeReset, k.cfg.ResetExpiry, k.cfg.ResetPasswordPath)
+func (k *Kit) resetMessage(ctx context.Context, u store.User) (Message, error) {
+	email := u.Email
+	link, err := k.mailToken(ctx, u.ID, u.Epoch, email, store.PurposeReset, k.cfg.ResetExpiry, k.cfg.ResetPasswordPath)
 	if err != nil {
 		return Message{}, err
 	}
@@ -193,18 +193,21 @@ func (a *Auth) CheckResetToken(tok string) error {
 }
 
 // ResetPassword sets a new password with a token from a reset link. The
-// new password must pass the policy; a refused password leaves the token
-// usable. The token works once, even when two requests race. Every session
-// and remember-me token of the user ends (SEC-T3), and nobody is logged
-// in: the user logs in with the new password, and a second factor is
-// still asked for.
+// token is looked up before any hashing, so a forged one costs no hash
+// (SEC-E7). The new password must pass the policy; a refused password
+// leaves the token usable. The token works once, even when two requests
+// race. Every session and remember-me token of the user ends, with every
+// pending login, email change and other reset link (SEC-T3, SEC-S10), and
+// nobody is logged in: the user logs in with the new password, and a
+// second factor is still asked for.
 func (a *Auth) ResetPassword(tok, newPassword string) error {
 	if err := a.ready(); err != nil {
 		return err
 	}
 	k := a.kit
-	if _, err := token.Parse(tok); err != nil {
-		return ErrTokenInvalid
+	if err := a.CheckResetToken(tok); err != nil {
+		a.audit(auditEvent{event: eventPasswordReset, outcome: outcomeFailed, detail: failureDetail(err)})
+		return err
 	}
 	hash, err := k.hashNewPassword(a.ctx(), newPassword)
 	if err != nil {
@@ -215,14 +218,14 @@ func (a *Auth) ResetPassword(tok, newPassword string) error {
 		a.audit(auditEvent{event: eventPasswordReset, outcome: outcomeFailed, detail: failureDetail(err)})
 		return err
 	}
-	u, err := k.store.UserByID(a.ctx(), t.UserID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !strings.EqualFold(u.Email, t.Email)) {
-		return ErrTokenInvalid // the account is gone, or its address changed since
+	u, err := k.tokenOwner(a.ctx(), t)
+	if err == nil && !strings.EqualFold(u.Email, t.Email) {
+		err = ErrTokenInvalid // the address changed since the link was sent
 	}
 	if err != nil {
-		return unavailable("load user", err)
+		return err
 	}
-	if err := k.setPassword(a.ctx(), u.ID, hash, true); err != nil {
+	if _, err := k.revoke(a.ctx(), store.Revocation{UserID: u.ID, PasswordHash: hash, Verify: true}); err != nil {
 		return err
 	}
 	if a.state != nil && a.state.UserID == u.ID {
@@ -234,17 +237,6 @@ func (a *Auth) ResetPassword(tok, newPassword string) error {
 	k.notify(a.ctx(), u.Email, "Your password was changed",
 		"The password of your account was just reset. If you did not do this, reset it again at once and check your two-step login settings.\n")
 	return nil
-}
-
-// setPassword stores a new password hash and ends every session and
-// remember-me token of the user. verify also confirms the address (a reset
-// link proves the user reads it).
-func (k *Kit) setPassword(ctx context.Context, userID int64, hash string, verify bool) error {
-	_, keys, err := k.store.SetPasswordAndRevoke(ctx, userID, hash, "", "", verify)
-	if err != nil {
-		return notFoundOr(err, "set password")
-	}
-	return k.deleteSessions(ctx, keys)
 }
 
 // ChangePassword replaces the logged-in user's password. It needs the
@@ -265,22 +257,19 @@ func (a *Auth) ChangePassword(current, newPassword string) error {
 	if err != nil {
 		return err
 	}
-	oldKey := k.storeKey(k.sessions.Token(a.ctx()))
-	if err := k.sessions.RenewToken(a.ctx()); err != nil {
-		return unavailable("renew session token", err)
-	}
-	epoch, keys, err := k.store.SetPasswordAndRevoke(a.ctx(), st.UserID, hash, oldKey, k.storeKey(k.sessions.Token(a.ctx())), false)
-	if err != nil {
-		return notFoundOr(err, "set password")
-	}
-	if err := k.deleteSessions(a.ctx(), keys); err != nil {
+	if err := a.renewToken(); err != nil {
 		return err
 	}
-	st.Epoch, st.PasswordAt, st.RememberSelector = epoch, k.now(), ""
+	epoch, err := k.revoke(a.ctx(), store.Revocation{UserID: st.UserID, KeepKey: a.sessionKeyOf(), PasswordHash: hash})
+	if err != nil {
+		return err
+	}
+	a.user.Epoch = epoch
+	st.PasswordAt, st.RememberSelector = k.now(), ""
 	a.saveState()
 	a.clearRememberCookie()
 	a.audit(auditEvent{event: eventPasswordChange, outcome: outcomeOK, userID: st.UserID})
-	k.notify(a.ctx(), st.Email, "Your password was changed",
+	k.notify(a.ctx(), a.user.Email, "Your password was changed",
 		"The password of your account was just changed, and every other device was logged out. If you did not do this, reset your password at once.\n")
 	return nil
 }
@@ -320,7 +309,7 @@ func (k *Kit) hashError(err error) error {
 	case errors.Is(err, passhash.ErrPasswordTooLong):
 		return ErrPasswordTooLong
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
+		return unavailable("request ended", err)
 	}
-	return fmt.Errorf("authkit: hashing password: %w", err)
+	return internal("hash password", err)
 }

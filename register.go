@@ -80,7 +80,7 @@ func (a *Auth) Register(email, password string) (int64, error) {
 	if k.cfg.DisableEmailVerification {
 		return id, nil
 	}
-	msg, err := k.confirmationMessage(a.ctx(), id, email)
+	msg, err := k.confirmationMessage(a.ctx(), id, 0, email)
 	if err != nil {
 		return id, err
 	}
@@ -100,10 +100,11 @@ func (k *Kit) createUser(ctx context.Context, email, hash string, verified bool,
 	return id, nil
 }
 
-// confirmationMessage stores a new confirmation token for the user,
-// voiding older ones, and returns the message that carries it.
-func (k *Kit) confirmationMessage(ctx context.Context, userID int64, email string) (Message, error) {
-	link, err := k.mailToken(ctx, userID, email, store.PurposeConfirm, k.cfg.ConfirmationExpiry, k.cfg.ConfirmEmailPath)
+// confirmationMessage stores a new confirmation token for the user (whose
+// revocation counter is epoch), voiding older ones, and returns the
+// message that carries it.
+func (k *Kit) confirmationMessage(ctx context.Context, userID, epoch int64, email string) (Message, error) {
+	link, err := k.mailToken(ctx, userID, epoch, email, store.PurposeConfirm, k.cfg.ConfirmationExpiry, k.cfg.ConfirmEmailPath)
 	if err != nil {
 		return Message{}, err
 	}
@@ -120,14 +121,20 @@ func (k *Kit) confirmationMessage(ctx context.Context, userID int64, email strin
 
 // mailToken stores a new split token for purpose, sent to email and valid
 // for ttl, voiding the user's older tokens of that purpose, and returns
-// the link under path that carries it (SEC-T1).
-func (k *Kit) mailToken(ctx context.Context, userID int64, email, purpose string, ttl time.Duration, path string) (string, error) {
+// the link under path that carries it (SEC-T1). epoch is the user's
+// revocation counter as the caller read it: if a revocation has moved it
+// since, no token is made ([ErrSessionRevoked]), and a token made under
+// it stops working once a revocation moves it (SEC-S10).
+func (k *Kit) mailToken(ctx context.Context, userID, epoch int64, email, purpose string, ttl time.Duration, path string) (string, error) {
 	tok := token.NewSplit()
 	now := k.now()
 	err := k.store.InsertEmailToken(ctx, store.EmailToken{
 		Selector: tok.Selector, ValidatorHash: tok.Hash(), UserID: userID,
-		Purpose: purpose, Email: email, CreatedAt: now, ExpiresAt: now.Add(ttl),
-	}, true)
+		Purpose: purpose, Email: email, Epoch: epoch, CreatedAt: now, ExpiresAt: now.Add(ttl),
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrSessionRevoked
+	}
 	if err != nil {
 		return "", unavailable("store token", err)
 	}
@@ -149,12 +156,9 @@ func (a *Auth) ConfirmEmail(tok string) error {
 		a.audit(auditEvent{event: eventConfirmEmail, outcome: outcomeFailed, detail: failureDetail(err)})
 		return err
 	}
-	u, err := k.store.UserByID(a.ctx(), t.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return ErrTokenInvalid
-	}
+	u, err := k.tokenOwner(a.ctx(), t)
 	if err != nil {
-		return unavailable("load user", err)
+		return err
 	}
 	if t.Purpose == store.PurposeChangeEmail {
 		return a.finishEmailChange(u, t.Email)
@@ -195,6 +199,22 @@ func (k *Kit) consumeEmailToken(ctx context.Context, raw string, purposes ...str
 	return t, nil
 }
 
+// tokenOwner loads the user a consumed token belongs to. A reset or
+// email-change token dies with a revocation since it was made (SEC-S10):
+// the user's revocation counter must still be the one it was made under.
+func (k *Kit) tokenOwner(ctx context.Context, t store.EmailToken) (store.User, error) {
+	u, err := k.store.UserByID(ctx, t.UserID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return u, ErrTokenInvalid
+	case err != nil:
+		return u, unavailable("load user", err)
+	case t.Purpose != store.PurposeConfirm && t.Epoch != u.Epoch:
+		return u, ErrTokenInvalid
+	}
+	return u, nil
+}
+
 // ResendConfirmation mails a new confirmation link, voiding older ones, if
 // the address belongs to an account that still needs confirming. It
 // returns nil for unknown and already confirmed addresses alike, and
@@ -217,7 +237,7 @@ func (a *Auth) ResendConfirmation(email string) error {
 		if u.Verified {
 			return Message{}, "already confirmed", nil
 		}
-		msg, err := a.kit.confirmationMessage(ctx, u.ID, u.Email)
+		msg, err := a.kit.confirmationMessage(ctx, u.ID, u.Epoch, u.Email)
 		return msg, "", err
 	})
 }
@@ -244,6 +264,9 @@ func (a *Auth) mailAccountLater(email, event string, prepare func(ctx context.Co
 		refusal := ""
 		if err == nil {
 			msg, refusal, err = prepare(ctx, u)
+		}
+		if errors.Is(err, ErrSessionRevoked) {
+			refusal, err = "revoked meanwhile", nil
 		}
 		if err != nil {
 			k.log.ErrorContext(ctx, "authkit: preparing mail failed", "event", event, "error", err)

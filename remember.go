@@ -15,34 +15,11 @@ import (
 // (SEC-R3). A validator older than that is treated as stolen.
 const rememberGrace = 30 * time.Second
 
-// issueRemember gives the logged-in user a remember-me token for this
-// device (replacing the one it had) and sends its cookie.
-func (a *Auth) issueRemember() error {
-	k := a.kit
-	tok := token.NewSplit()
-	now := k.now()
-	replaces := a.state.RememberSelector
-	if old, ok := a.rememberCookieToken(); ok {
-		replaces = old.Selector
-	}
-	err := k.store.InsertRemember(a.ctx(), store.Remember{
-		Selector: tok.Selector, ValidatorHash: tok.Hash(), UserID: a.state.UserID,
-		CreatedAt: now, ExpiresAt: now.Add(k.cfg.RememberDuration),
-	}, replaces)
-	if err != nil {
-		return unavailable("store remember-me token", err)
-	}
-	a.setRememberCookie(tok.String())
-	a.state.RememberSelector = tok.Selector
-	a.saveState()
-	return nil
-}
-
 // restore starts a session from the request's remember-me cookie, if it
 // has a valid one (SEC-R2, R4). Every way the cookie can be wrong — bad
-// shape, unknown, expired, stolen, or its account no longer allowed in —
-// ends with the cookie cleared and no session, never an error; only a
-// database failure is returned.
+// shape, unknown, expired, stolen, revoked, or its account no longer
+// allowed in — ends with the cookie cleared and no session, never an
+// error; only a database failure is returned.
 func (a *Auth) restore() error {
 	k := a.kit
 	tok, ok := a.rememberCookieToken()
@@ -65,46 +42,65 @@ func (a *Auth) restore() error {
 	inGrace := !current && rm.PreviousHash != nil && rm.GraceUntil.Valid && now.Before(rm.GraceUntil.Time) &&
 		tok.Matches(rm.PreviousHash)
 	u := rm.User
-	var refusal string
 	switch {
 	case !current && !inGrace:
-		// A known selector with a wrong validator: the cookie was copied
-		// and one copy has rotated on. Nobody can tell which holder is
-		// genuine, so the token dies for both (SEC-R3).
-		refusal = "remember-me token mismatch"
+		return a.rememberTheft(tok.Selector, u)
 	case !now.Before(rm.ExpiresAt):
-		refusal = "remember-me token expired"
-	case !u.Verified && !k.cfg.DisableEmailVerification:
-		refusal = "email not verified"
-	case Status(u.Status) != StatusNormal:
-		refusal = "account " + Status(u.Status).String()
+		return a.refuseRemember(tok.Selector, u.ID, "remember-me token expired")
+	case rm.Epoch != u.Epoch:
+		// A revocation ran after this token was made; it should have
+		// deleted it, so this is a token a racing login slipped in.
+		return a.refuseRemember(tok.Selector, u.ID, "remember-me token revoked")
 	}
-	if refusal != "" {
-		if err := k.store.DeleteRemember(a.ctx(), tok.Selector); err != nil {
-			return unavailable("delete remember-me token", err)
-		}
-		a.clearRememberCookie()
-		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: refusal})
-		return nil
-	}
-	var rot *store.Rotation
 	next := token.Split{Selector: tok.Selector, Validator: token.NewSplit().Validator}
+	rot := &store.Rotation{Selector: tok.Selector}
 	if current {
-		rot = &store.Rotation{
-			Selector: tok.Selector, OldHash: rm.ValidatorHash, NewHash: next.Hash(),
-			GraceUntil: now.Add(rememberGrace), ExpiresAt: now.Add(k.cfg.RememberDuration),
-		}
-	} else {
-		// Within the grace window the winner of the race has rotated
-		// already and its response carries the new cookie.
-		rot = &store.Rotation{Selector: tok.Selector}
+		rot.OldHash, rot.NewHash = rm.ValidatorHash, next.Hash()
+		rot.GraceUntil, rot.ExpiresAt = now.Add(rememberGrace), now.Add(k.cfg.RememberDuration)
 	}
-	rotated, err := a.startSession(u, sessionStart{rot: rot, how: "remember-me"})
-	if err != nil {
+	// Within the grace window the winner of the race has rotated already
+	// and its response carries the new cookie: only check that the token
+	// is still there.
+	rotated, err := a.startSession(u, sessionStart{restore: rot, how: "remember-me"})
+	switch {
+	case err == nil:
+		if rotated {
+			a.setRememberCookie(next.String())
+		}
+		return nil
+	case errors.Is(err, ErrUnavailable):
 		return err
 	}
-	if rotated {
-		a.setRememberCookie(next.String())
+	return a.refuseRemember(tok.Selector, u.ID, failureDetail(err))
+}
+
+// refuseRemember deletes a remember-me token that cannot log anyone in
+// and clears its cookie.
+func (a *Auth) refuseRemember(selector string, userID int64, why string) error {
+	if err := a.kit.store.DeleteRemember(a.ctx(), selector); err != nil {
+		return unavailable("delete remember-me token", err)
+	}
+	a.clearRememberCookie()
+	a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: userID, detail: why})
+	return nil
+}
+
+// rememberTheft handles a known selector with a wrong validator: the
+// cookie was copied and one copy has rotated on. Nobody can tell which
+// holder is genuine, so the token dies for both, with every session that
+// came from it, and the user is told (SEC-R3, SEC-S11).
+func (a *Auth) rememberTheft(selector string, u store.User) error {
+	k := a.kit
+	_, err := k.revokeRememberToken(a.ctx(), selector)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return unavailable("revoke remember-me token", err)
+	}
+	a.clearRememberCookie()
+	a.audit(auditEvent{event: eventRememberTheft, outcome: outcomeFailed, userID: u.ID, detail: "remember-me token mismatch"})
+	if err == nil { // the first request to see the mismatch tells the user
+		k.notify(a.ctx(), u.Email, "A copy of your login was used",
+			"Someone used an old copy of the cookie that keeps you logged in on one of your devices, so we logged that device out. "+
+				"If you did not just restore a backup or copy a browser profile, change your password and review your devices.\n")
 	}
 	return nil
 }
@@ -147,7 +143,7 @@ func (a *Auth) rememberCookieToken() (token.Split, bool) {
 
 func (a *Auth) setRememberCookie(value string) {
 	maxAge := int(a.kit.cfg.RememberDuration / time.Second)
-	a.writeRememberCookie(value, maxAge, time.Now().Add(a.kit.cfg.RememberDuration))
+	a.writeRememberCookie(value, maxAge, a.kit.now().Add(a.kit.cfg.RememberDuration))
 }
 
 func (a *Auth) clearRememberCookie() { a.writeRememberCookie("", -1, time.Unix(1, 0)) }

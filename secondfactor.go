@@ -3,7 +3,6 @@ package authkit
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/authkit/authkit/internal/store"
@@ -88,16 +87,21 @@ func enabledOnly(list []SecondFactor) []SecondFactor {
 }
 
 // beginSecondFactor parks a login that passed the password check in the
-// session, under a new token, until the second factor is proved.
+// session, under a new token, until the second factor is proved. Like a
+// session, the pending login is created only if u.Epoch is still the
+// user's revocation counter (SEC-S8).
 func (a *Auth) beginSecondFactor(u store.User, remember bool, methods []SecondFactor) error {
 	k := a.kit
 	now := k.now()
 	p := &pendingLogin{AttemptID: token.Random(16), UserID: u.ID, ExpiresAt: now.Add(k.cfg.TwoFactorTimeout)}
-	err := k.store.CreateAttempt(a.ctx(), store.Attempt{
-		ID: p.AttemptID, UserID: u.ID, Remember: remember, CreatedAt: now, ExpiresAt: p.ExpiresAt,
+	started, err := k.store.CreateAttempt(a.ctx(), store.Attempt{
+		ID: p.AttemptID, UserID: u.ID, Remember: remember, Epoch: u.Epoch, CreatedAt: now, ExpiresAt: p.ExpiresAt,
 	})
 	if err != nil {
 		return unavailable("store pending login", err)
+	}
+	if !started {
+		return a.refusedStart(u.ID, "second factor required")
 	}
 	if a.state != nil { // someone else was logged in here: they are now logged out
 		if err := a.endSession("another login"); err != nil {
@@ -107,7 +111,7 @@ func (a *Auth) beginSecondFactor(u store.User, remember bool, methods []SecondFa
 	if err := k.sessions.RenewToken(a.ctx()); err != nil {
 		return unavailable("renew session token", err)
 	}
-	k.sessions.Put(a.ctx(), sessionKey, sessionState{Pending: p, CreatedAt: now, LastActive: now, SyncedAt: now})
+	k.sessions.Put(a.ctx(), sessionKey, sessionState{Pending: p, CreatedAt: now, LastActive: now})
 	a.pending = p
 	a.audit(auditEvent{event: eventLogin, outcome: outcomePending, userID: u.ID, detail: "second factor required"})
 	return &SecondFactorRequiredError{Methods: methods}
@@ -198,8 +202,7 @@ func (k *Kit) sendCode(ctx context.Context, userID int64, method twofactor.Metho
 		". If you did not ask for it, change your password."
 	if method == twofactor.SMS {
 		if err := k.cfg.SMS.SendSMS(ctx, contact, text); err != nil {
-			k.log.ErrorContext(ctx, "authkit: sending SMS failed", "error", err)
-			return fmt.Errorf("%w: %w", ErrSMSNotSent, err)
+			return k.senderFailed(ctx, ErrSMSNotSent, "SMS", string(MessageLoginCode), err)
 		}
 		return nil
 	}
@@ -403,7 +406,9 @@ func (k *Kit) checkTOTP(ctx context.Context, userID int64, code string) (bool, e
 // starts the session under a new session token (SEC-S2) and, if the login
 // asked for it, remembers the device. Without that verification it fails
 // with [ErrSecondFactorNotVerified] and logs nobody in; after
-// Config.TwoFactorTimeout it fails with [ErrSecondFactorExpired].
+// Config.TwoFactorTimeout, or once a revocation (a password reset, logout
+// everywhere, a ban) has voided the pending login, it fails with
+// [ErrSecondFactorExpired] (SEC-S10).
 func (a *Auth) CompleteTwoFactorLogin() error {
 	p, err := a.TwoFactor().livePending()
 	if err != nil {
@@ -412,7 +417,7 @@ func (a *Auth) CompleteTwoFactorLogin() error {
 	k := a.kit
 	att, err := k.store.FinishAttempt(a.ctx(), p.AttemptID, k.now())
 	if errors.Is(err, store.ErrNotFound) {
-		if _, err := k.store.LiveAttempt(a.ctx(), p.AttemptID, k.now(), maxCodeFailures); err == nil {
+		if live, err := k.store.LiveAttempt(a.ctx(), p.AttemptID, k.now(), maxCodeFailures); err == nil && !live.Verified {
 			return ErrSecondFactorNotVerified
 		}
 		a.clearPending()
@@ -422,24 +427,21 @@ func (a *Auth) CompleteTwoFactorLogin() error {
 		return unavailable("finish pending login", err)
 	}
 	u, err := k.store.UserByID(a.ctx(), att.UserID)
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
 		a.clearPending()
-		if errors.Is(err, store.ErrNotFound) {
-			return ErrSecondFactorExpired
-		}
+		return ErrSecondFactorExpired
+	}
+	if err != nil {
 		return unavailable("load user", err)
 	}
-	// The account may have been banned while the user fetched the code.
-	if err := checkLoginStatus(Status(u.Status)); err != nil {
-		a.clearPending()
+	// The session starts under the counter read before the password check,
+	// not the one read now: a revocation in between must win.
+	u.Epoch = att.Epoch
+	if _, err := a.startSession(u, sessionStart{fresh: true, remember: att.Remember, how: "password and second factor"}); err != nil {
+		if !errors.Is(err, ErrUnavailable) {
+			a.clearPending()
+		}
 		return err
-	}
-	a.pending = nil
-	if _, err := a.startSession(u, sessionStart{fresh: true, how: "password and second factor"}); err != nil {
-		return err
-	}
-	if att.Remember {
-		return a.issueRemember()
 	}
 	return nil
 }

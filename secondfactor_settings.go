@@ -53,17 +53,17 @@ func (tf *TwoFactor) EnrollTOTP() (*TOTPEnrollment, error) {
 		return nil, err
 	}
 	k := tf.a.kit
-	key, err := twofactor.NewTOTP(k.cfg.Issuer, st.Email)
+	key, err := twofactor.NewTOTP(k.cfg.Issuer, tf.a.user.Email)
 	if err != nil {
-		return nil, err
+		return nil, internal("make TOTP secret", err)
 	}
 	png, err := twofactor.TOTPQRCode(key.URI, 256)
 	if err != nil {
-		return nil, err
+		return nil, internal("draw QR code", err)
 	}
 	secret, encrypted, err := k.sealSecret(st.UserID, key.Secret)
 	if err != nil {
-		return nil, err
+		return nil, internal("seal TOTP secret", err)
 	}
 	err = k.store.PutUnverifiedFactor(tf.a.ctx(), store.Factor{
 		UserID: st.UserID, Method: int16(twofactor.TOTP), Secret: secret, Encrypted: encrypted, CreatedAt: k.now(),
@@ -82,7 +82,7 @@ func (tf *TwoFactor) EnableEmail() error {
 	if err != nil {
 		return err
 	}
-	return tf.enableSent(st, twofactor.Email, st.Email)
+	return tf.enableSent(st, twofactor.Email, tf.a.user.Email)
 }
 
 // EnableSMS starts using SMS codes sent to phone, in international form
@@ -313,11 +313,13 @@ func (k *Kit) openSecret(f store.Factor) (string, error) {
 		return string(f.Secret), nil
 	}
 	if k.cfg.EncryptionKey == nil {
-		return "", errors.New("authkit: a TOTP secret is encrypted but no EncryptionKey is configured")
+		k.log.Error("authkit: a TOTP secret is encrypted but no EncryptionKey is configured", "user_id", f.UserID)
+		return "", internal("open TOTP secret", errors.New("no EncryptionKey configured"))
 	}
 	b, err := twofactor.Open(k.cfg.EncryptionKey, f.Secret, secretAD(f.UserID))
 	if err != nil {
-		return "", errors.New("authkit: a TOTP secret cannot be decrypted with the configured EncryptionKey")
+		k.log.Error("authkit: a TOTP secret cannot be decrypted with the configured EncryptionKey", "user_id", f.UserID)
+		return "", internal("open TOTP secret", err)
 	}
 	return string(b), nil
 }

@@ -586,7 +586,7 @@ func TestRemember_RestoresATwoFactorUserWithoutAskingForACode(t *testing.T) {
 	}
 }
 
-func TestAdminSetStatus_DuringAPendingLoginRefusesToComplete(t *testing.T) {
+func TestAdminSetStatus_DuringAPendingLoginVoidsIt(t *testing.T) { // SEC-S10
 	t.Parallel()
 	e := newEnv(t)
 	id := e.user("midway@example.com")
@@ -594,7 +594,10 @@ func TestAdminSetStatus_DuringAPendingLoginRefusesToComplete(t *testing.T) {
 	d, _ := startPending(t, e, "midway@example.com", false)
 	d.err(func(a *Auth) error { return a.TwoFactor().VerifyTOTP(totpNow(t, e, secret)) })
 	e.kit.Admin().SetStatus(context.Background(), id, StatusBanned)
-	wantErr(t, d.err(func(a *Auth) error { return a.CompleteTwoFactorLogin() }), ErrAccountStatus)
+	wantErr(t, d.err(func(a *Auth) error { return a.CompleteTwoFactorLogin() }), ErrSecondFactorExpired)
+	if d.userID() != 0 {
+		t.Fatal("a banned user finished the login")
+	}
 }
 
 func TestTwoFactor_FullFlowOverHTTP(t *testing.T) { // SEC-F1

@@ -2,6 +2,8 @@ package sqlschema_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,13 +11,15 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/authkit/authkit/internal/pgtest"
 	"github.com/authkit/authkit/sqlschema"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
 
-var tables = []string{"users", "sessions", "user_sessions", "email_tokens", "audit", "remembers",
+var tables = []string{"schema_version", "users", "sessions", "user_sessions", "email_tokens", "audit", "remembers",
 	"second_factors", "two_factor_attempts", "otp_codes", "backup_codes", "throttles"}
 
 func TestSQL_RefusesPrefixesThatAreNotPlainIdentifiers(t *testing.T) {
@@ -23,6 +27,9 @@ func TestSQL_RefusesPrefixesThatAreNotPlainIdentifiers(t *testing.T) {
 	for _, bad := range []string{"", "Auth_", "1x_", "x-y_", "x; DROP TABLE users; --", strings.Repeat("a", 31), "ü_"} {
 		if _, err := sqlschema.SQL(bad); err != sqlschema.ErrInvalidPrefix {
 			t.Errorf("SQL(%q) = %v, want ErrInvalidPrefix", bad, err)
+		}
+		if err := sqlschema.Apply(context.Background(), nil, bad); err != sqlschema.ErrInvalidPrefix {
+			t.Errorf("Apply(%q) = %v, want ErrInvalidPrefix", bad, err)
 		}
 	}
 }
@@ -43,6 +50,45 @@ func TestSQL_RenamesEveryTableAndIndex(t *testing.T) {
 	}
 }
 
+func TestPostgresSQL_IsGeneratedFromTheMigrations(t *testing.T) {
+	t.Parallel()
+	file, err := os.ReadFile("postgres.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := sqlschema.SQL(sqlschema.DefaultPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(file) != want {
+		t.Fatal("postgres.sql is out of date: run go generate ./sqlschema")
+	}
+}
+
+// released holds the SHA-256 of every migration that has shipped. A
+// deployed database has run them, so they must never change: a change of
+// schema is a new migration.
+var released = map[string]string{
+	"0001_initial.sql": "d1d2e13e5283da54af28ae7fc90c4eaba208b7d58635dec939298df7b659b2a9",
+}
+
+func TestMigrations_ReleasedOnesAreNeverEdited(t *testing.T) {
+	t.Parallel()
+	for name, sum := range released {
+		b, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatalf("released migration %s: %v", name, err)
+		}
+		got := sha256.Sum256(b)
+		if hex.EncodeToString(got[:]) != sum {
+			t.Errorf("migration %s was edited after its release; add a new migration instead", name)
+		}
+	}
+	if n := len(sqlschema.Migrations()); n < len(released) {
+		t.Fatalf("%d migrations, %d released", n, len(released))
+	}
+}
+
 // psql finds the psql client of the machine's PostgreSQL.
 func psql(t *testing.T) string {
 	if p, err := exec.LookPath("psql"); err == nil {
@@ -55,19 +101,106 @@ func psql(t *testing.T) string {
 	return matches[len(matches)-1]
 }
 
+func runPsqlFile(t *testing.T, url, file string) {
+	t.Helper()
+	out, err := exec.Command(psql(t), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", file, url).CombinedOutput()
+	if err != nil {
+		t.Fatalf("psql -f %s: %v\n%s", file, err, out)
+	}
+}
+
+func version(t *testing.T, db *sqlx.DB, prefix string) int {
+	t.Helper()
+	v, err := sqlschema.Version(context.Background(), db, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 func TestPostgresSQL_AppliesWithPsqlAndAgainWithoutChange(t *testing.T) {
 	t.Parallel()
 	url := pgtest.URL(t)
-	for run := 1; run <= 2; run++ {
-		out, err := exec.Command(psql(t), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "postgres.sql", url).CombinedOutput()
-		if err != nil {
-			t.Fatalf("psql -f postgres.sql, run %d: %v\n%s", run, err, out)
-		}
+	runPsqlFile(t, url, "postgres.sql")
+	runPsqlFile(t, url, "postgres.sql")
+	db := sqlx.MustConnect("postgres", url)
+	defer db.Close()
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'authkit\_%'`); err != nil || n != len(tables) {
+		t.Fatalf("tables after psql: %d %v, want %d", n, err, len(tables))
 	}
-	out, err := exec.Command(psql(t), "-X", "-At", "-c",
-		"SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'authkit\\_%'", url).CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != "11" {
-		t.Fatalf("tables after psql: %s %v", out, err)
+	if v := version(t, db, sqlschema.DefaultPrefix); v != sqlschema.Latest() {
+		t.Fatalf("version after psql = %d, want %d", v, sqlschema.Latest())
+	}
+	// Apply finds nothing to do.
+	if err := sqlschema.Apply(context.Background(), db, sqlschema.DefaultPrefix); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// columns describes every column of the prefix's tables, for comparing two
+// schemas.
+func columns(t *testing.T, db *sqlx.DB, prefix string) []string {
+	t.Helper()
+	var cols []string
+	err := db.Select(&cols, `
+		SELECT substr(table_name, length($1) + 1) || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '')
+		FROM information_schema.columns WHERE table_name LIKE $1 || '%' ORDER BY table_name, column_name`, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx []string
+	err = db.Select(&idx, `SELECT substr(indexname, length($1) + 1) FROM pg_indexes WHERE tablename LIKE $1 || '%' ORDER BY indexname`, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(cols, idx...)
+}
+
+func TestApply_AndPostgresSQLMakeTheSameSchema(t *testing.T) {
+	t.Parallel()
+	viaPsql := pgtest.URL(t)
+	runPsqlFile(t, viaPsql, "postgres.sql")
+	a := sqlx.MustConnect("postgres", viaPsql)
+	defer a.Close()
+	b := pgtest.DB(t)
+	if err := sqlschema.Apply(context.Background(), b, sqlschema.DefaultPrefix); err != nil {
+		t.Fatal(err)
+	}
+	ca, cb := columns(t, a, sqlschema.DefaultPrefix), columns(t, b, sqlschema.DefaultPrefix)
+	if strings.Join(ca, "\n") != strings.Join(cb, "\n") {
+		t.Fatalf("psql -f postgres.sql and Apply differ:\npsql:\n%s\n\nApply:\n%s", strings.Join(ca, "\n"), strings.Join(cb, "\n"))
+	}
+}
+
+func TestApply_UpgradesADatabaseFromBeforeSchemaVersions(t *testing.T) { // SEC-M1
+	t.Parallel()
+	url := pgtest.URL(t)
+	runPsqlFile(t, url, "testdata/schema_unversioned.sql")
+	db := sqlx.MustConnect("postgres", url)
+	defer db.Close()
+	if v := version(t, db, sqlschema.DefaultPrefix); v != 0 {
+		t.Fatalf("version before = %d, want 0", v)
+	}
+	if err := sqlschema.Apply(context.Background(), db, sqlschema.DefaultPrefix); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(t, db, sqlschema.DefaultPrefix); v != sqlschema.Latest() {
+		t.Fatalf("version after = %d, want %d", v, sqlschema.Latest())
+	}
+	fresh := pgtest.DB(t)
+	if err := sqlschema.Apply(context.Background(), fresh, sqlschema.DefaultPrefix); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := columns(t, db, sqlschema.DefaultPrefix), columns(t, fresh, sqlschema.DefaultPrefix); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("upgraded schema differs from a fresh one:\nupgraded:\n%s\n\nfresh:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestVersion_IsZeroForADatabaseWithoutTheSchema(t *testing.T) {
+	t.Parallel()
+	if v := version(t, pgtest.DB(t), "app_"); v != 0 {
+		t.Fatalf("version = %d, want 0", v)
 	}
 }
 
@@ -95,5 +228,12 @@ func TestApply_IsIdempotentWhenInstancesStartTogether(t *testing.T) {
 		if err := db.QueryRow("SELECT to_regclass($1)::text", "app_"+table).Scan(&name); err != nil || name == nil {
 			t.Errorf("table app_%s missing (%v)", table, err)
 		}
+	}
+	var runs int
+	if err := db.Get(&runs, "SELECT count(*) FROM app_schema_version"); err != nil || runs != sqlschema.Latest() {
+		t.Fatalf("schema_version rows = %d (%v), want one per migration", runs, err)
+	}
+	if v := version(t, db, "app_"); v != sqlschema.Latest() {
+		t.Fatalf("version = %d, want %d", v, sqlschema.Latest())
 	}
 }

@@ -21,9 +21,9 @@ type AuditEntry struct {
 
 // InsertAudit appends an entry to the audit table.
 func (s *Store) InsertAudit(ctx context.Context, e AuditEntry) error {
-	_, err := s.db.ExecContext(ctx, s.q(`
+	_, err := s.exec(ctx, `
 		INSERT INTO {audit} (at, event, outcome, user_id, actor_id, ip, user_agent, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		e.At, e.Event, e.Outcome, e.UserID, e.ActorID, e.IP, e.UserAgent, e.Detail)
 	return err
 }
@@ -32,9 +32,9 @@ func (s *Store) InsertAudit(ctx context.Context, e AuditEntry) error {
 // for the newest), newest first; only the user's when userID is not 0.
 func (s *Store) AuditEntries(ctx context.Context, userID, beforeID int64, limit int) ([]AuditEntry, error) {
 	entries := []AuditEntry{}
-	err := s.db.SelectContext(ctx, &entries, s.q(`
+	err := s.sel(ctx, &entries, `
 		SELECT id, at, event, outcome, user_id, actor_id, ip, user_agent, detail FROM {audit}
 		WHERE ($1 = 0 OR user_id = $1) AND ($2 = 0 OR id < $2)
-		ORDER BY id DESC LIMIT $3`), userID, beforeID, limit)
+		ORDER BY id DESC LIMIT $3`, userID, beforeID, limit)
 	return entries, err
 }

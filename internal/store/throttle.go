@@ -20,18 +20,18 @@ func (s *Store) Take(ctx context.Context, key string, n float64, burst int, ever
 	// since, capped at burst.
 	const avail = `LEAST($3::float8, t.tokens + GREATEST(0, EXTRACT(EPOCH FROM ($4::timestamptz - t.updated_at))::float8) * $5::float8)`
 	var left sql.NullFloat64
-	err = s.db.QueryRowContext(ctx, s.q(`
+	err = s.row(ctx, (`
 		WITH upsert AS (
 		    INSERT INTO {throttles} AS t (key, tokens, updated_at, full_at)
 		    VALUES ($1, $3::float8 - $2::float8, $4::timestamptz, $4::timestamptz + make_interval(secs => $2::float8 / $5::float8))
 		    ON CONFLICT (key) DO UPDATE
-		    SET tokens = `+avail+` - $2::float8,
+		    SET tokens = ` + avail + ` - $2::float8,
 		        updated_at = $4::timestamptz,
-		        full_at = $4::timestamptz + make_interval(secs => ($3::float8 - (`+avail+` - $2::float8)) / $5::float8)
-		    WHERE `+avail+` >= $2::float8
+		        full_at = $4::timestamptz + make_interval(secs => ($3::float8 - (` + avail + ` - $2::float8)) / $5::float8)
+		    WHERE ` + avail + ` >= $2::float8
 		    RETURNING 1)
 		SELECT CASE WHEN EXISTS (SELECT 1 FROM upsert) THEN NULL
-		       ELSE (SELECT `+avail+` FROM {throttles} t WHERE t.key = $1) END`),
+		       ELSE (SELECT ` + avail + ` FROM {throttles} t WHERE t.key = $1) END`),
 		key, n, float64(burst), now, perSec).Scan(&left)
 	if err != nil {
 		return false, 0, err
@@ -50,8 +50,8 @@ func (s *Store) GiveBack(ctx context.Context, keys []string, bursts []int) error
 	for i, v := range bursts {
 		b[i] = float64(v)
 	}
-	_, err := s.db.ExecContext(ctx, s.q(`
+	_, err := s.exec(ctx, `
 		UPDATE {throttles} t SET tokens = LEAST(g.burst, t.tokens + 1)
-		FROM unnest($1::text[], $2::float8[]) AS g(key, burst) WHERE t.key = g.key`), pq.StringArray(keys), b)
+		FROM unnest($1::text[], $2::float8[]) AS g(key, burst) WHERE t.key = g.key`, pq.StringArray(keys), b)
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
 
@@ -28,9 +29,9 @@ var ErrFactorEnabled = errors.New("store: factor already enabled")
 // Factors returns the user's second factors, verified or not, by method.
 func (s *Store) Factors(ctx context.Context, userID int64) ([]Factor, error) {
 	fs := []Factor{}
-	err := s.db.SelectContext(ctx, &fs, s.q(`
+	err := s.sel(ctx, &fs, `
 		SELECT user_id, method, verified, contact, secret, encrypted, last_step, created_at
-		FROM {second_factors} WHERE user_id = $1 ORDER BY method`), userID)
+		FROM {second_factors} WHERE user_id = $1 ORDER BY method`, userID)
 	return fs, err
 }
 
@@ -38,13 +39,13 @@ func (s *Store) Factors(ctx context.Context, userID int64) ([]Factor, error) {
 // earlier unfinished set-up of the same method, or returns
 // ErrFactorEnabled if that method is already verified.
 func (s *Store) PutUnverifiedFactor(ctx context.Context, f Factor) error {
-	res, err := s.db.ExecContext(ctx, s.q(`
+	res, err := s.exec(ctx, `
 		INSERT INTO {second_factors} (user_id, method, verified, contact, secret, encrypted, last_step, created_at)
 		VALUES ($1, $2, FALSE, $3, $4, $5, 0, $6)
 		ON CONFLICT (user_id, method) DO UPDATE
 		SET contact = EXCLUDED.contact, secret = EXCLUDED.secret, encrypted = EXCLUDED.encrypted,
 		    last_step = 0, created_at = EXCLUDED.created_at
-		WHERE NOT {second_factors}.verified`),
+		WHERE NOT {second_factors}.verified`,
 		f.UserID, f.Method, f.Contact, f.Secret, f.Encrypted, f.CreatedAt)
 	if err != nil {
 		return err
@@ -80,12 +81,12 @@ func (s *Store) AdvanceTOTPStep(ctx context.Context, userID int64, method int16,
 // no such factor.
 func (s *Store) DeleteFactor(ctx context.Context, userID int64, method int16) error {
 	var n int
-	err := s.db.QueryRowContext(ctx, s.q(`
+	err := s.row(ctx, `
 		WITH gone AS (DELETE FROM {second_factors} WHERE user_id = $1 AND method = $2 RETURNING 1),
 		     left_ AS (SELECT 1 FROM {second_factors} WHERE user_id = $1 AND method <> $2 AND verified),
 		     codes AS (DELETE FROM {backup_codes}
 		               WHERE user_id = $1 AND EXISTS (SELECT 1 FROM gone) AND NOT EXISTS (SELECT 1 FROM left_))
-		SELECT count(*) FROM gone`), userID, method).Scan(&n)
+		SELECT count(*) FROM gone`, userID, method).Scan(&n)
 	if err == nil && n == 0 {
 		err = ErrNotFound
 	}
@@ -99,18 +100,27 @@ type Attempt struct {
 	Remember  bool      `db:"remember"`
 	Failures  int       `db:"failures"`
 	Verified  bool      `db:"verified"`
+	Epoch     int64     `db:"epoch"` // the user's session epoch read before the password check
 	CreatedAt time.Time `db:"created_at"`
 	ExpiresAt time.Time `db:"expires_at"`
 }
 
-// CreateAttempt stores a new pending login and deletes the user's expired
-// ones.
-func (s *Store) CreateAttempt(ctx context.Context, a Attempt) error {
-	_, err := s.db.ExecContext(ctx, s.q(`
-		WITH old AS (DELETE FROM {attempts} WHERE user_id = $2 AND expires_at < $4)
-		INSERT INTO {attempts} (id, user_id, remember, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`),
-		a.ID, a.UserID, a.Remember, a.CreatedAt, a.ExpiresAt)
-	return err
+const attemptColumns = "id, user_id, remember, failures, verified, epoch, created_at, expires_at"
+
+// CreateAttempt stores a new pending login, made under the session epoch
+// a.Epoch, and deletes the user's expired ones — only if a.Epoch is still
+// the user's and the account still eligible, like a session (see
+// StartSession). started is false when that condition failed and nothing
+// was written.
+func (s *Store) CreateAttempt(ctx context.Context, a Attempt) (started bool, err error) {
+	err = s.row(ctx, `
+		WITH cur AS (SELECT u.id FROM {users} u WHERE u.id = $2 AND u.session_epoch = $6 AND {eligible}),
+		     old AS (DELETE FROM {attempts} WHERE user_id = (SELECT id FROM cur) AND expires_at < $4),
+		     ins AS (INSERT INTO {attempts} (id, user_id, remember, epoch, created_at, expires_at)
+		             SELECT $1, id, $3, $6, $4, $5 FROM cur RETURNING 1)
+		SELECT EXISTS (SELECT 1 FROM ins)`,
+		a.ID, a.UserID, a.Remember, a.CreatedAt, a.ExpiresAt, a.Epoch).Scan(&started)
+	return started, err
 }
 
 // ReserveTry counts one try against a pending login before the code is
@@ -120,18 +130,18 @@ func (s *Store) CreateAttempt(ctx context.Context, a Attempt) error {
 // which).
 func (s *Store) ReserveTry(ctx context.Context, id string, now time.Time, max int) (int, error) {
 	var tries int
-	err := s.db.QueryRowContext(ctx, s.q(`
+	err := s.row(ctx, `
 		UPDATE {attempts} SET failures = failures + 1
-		WHERE id = $1 AND expires_at > $2 AND failures < $3 RETURNING failures`),
+		WHERE id = $1 AND expires_at > $2 AND failures < $3 RETURNING failures`,
 		id, now, max).Scan(&tries)
-	return tries, notFound(err)
+	return tries, err
 }
 
 // OutOfTries reports whether a pending login exists and used up its tries.
 func (s *Store) OutOfTries(ctx context.Context, id string, max int) (bool, error) {
 	var out bool
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT failures >= $2 FROM {attempts} WHERE id = $1`), id, max).Scan(&out)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := s.row(ctx, `SELECT failures >= $2 FROM {attempts} WHERE id = $1`, id, max).Scan(&out)
+	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
 	return out, err
@@ -147,25 +157,27 @@ func (s *Store) PassTry(ctx context.Context, id string) error {
 // failures left, or ErrNotFound.
 func (s *Store) LiveAttempt(ctx context.Context, id string, now time.Time, max int) (Attempt, error) {
 	var a Attempt
-	err := s.db.GetContext(ctx, &a, s.q(`
-		SELECT id, user_id, remember, failures, verified, created_at, expires_at FROM {attempts}
-		WHERE id = $1 AND expires_at > $2 AND failures < $3`), id, now, max)
-	return a, notFound(err)
+	err := s.get(ctx, &a, `
+		SELECT `+attemptColumns+` FROM {attempts}
+		WHERE id = $1 AND expires_at > $2 AND failures < $3`, id, now, max)
+	return a, err
 }
 
-// FinishAttempt deletes a verified, unexpired pending login and returns
-// it: only one request can finish a login.
+// FinishAttempt deletes a verified, unexpired pending login that no
+// revocation has overtaken (its epoch is still the user's) and returns it:
+// only one request can finish a login.
 func (s *Store) FinishAttempt(ctx context.Context, id string, now time.Time) (Attempt, error) {
 	var a Attempt
-	err := s.db.GetContext(ctx, &a, s.q(`
-		DELETE FROM {attempts} WHERE id = $1 AND verified AND expires_at > $2
-		RETURNING id, user_id, remember, failures, verified, created_at, expires_at`), id, now)
-	return a, notFound(err)
+	err := s.get(ctx, &a, `
+		DELETE FROM {attempts} a USING {users} u
+		WHERE a.id = $1 AND a.verified AND a.expires_at > $2 AND u.id = a.user_id AND u.session_epoch = a.epoch
+		RETURNING a.id, a.user_id, a.remember, a.failures, a.verified, a.epoch, a.created_at, a.expires_at`, id, now)
+	return a, err
 }
 
 // DeleteAttempt deletes a pending login.
 func (s *Store) DeleteAttempt(ctx context.Context, id string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`DELETE FROM {attempts} WHERE id = $1`), id)
+	_, err := s.exec(ctx, `DELETE FROM {attempts} WHERE id = $1`, id)
 	return err
 }
 
@@ -175,18 +187,18 @@ func (s *Store) DeleteAttempt(ctx context.Context, id string) error {
 // login has used all its sends).
 func (s *Store) CountSend(ctx context.Context, id string, now time.Time, gap time.Duration, max int) (bool, time.Time, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, s.q(`
+	err := s.row(ctx, `
 		WITH upd AS (UPDATE {attempts} SET sends = sends + 1, last_send_at = $2
 		             WHERE id = $1 AND sends < $4 AND (last_send_at IS NULL OR last_send_at <= $3) RETURNING 1)
-		SELECT count(*) FROM upd`), id, now, now.Add(-gap), max).Scan(&n)
+		SELECT count(*) FROM upd`, id, now, now.Add(-gap), max).Scan(&n)
 	if err != nil || n == 1 {
 		return n == 1, time.Time{}, err
 	}
 	var sends int
 	var last sql.NullTime
-	err = s.db.QueryRowContext(ctx, s.q(`SELECT sends, last_send_at FROM {attempts} WHERE id = $1`), id).Scan(&sends, &last)
+	err = s.row(ctx, `SELECT sends, last_send_at FROM {attempts} WHERE id = $1`, id).Scan(&sends, &last)
 	if err != nil {
-		return false, time.Time{}, notFound(err)
+		return false, time.Time{}, err
 	}
 	if sends >= max || !last.Valid {
 		return false, time.Time{}, nil
@@ -208,10 +220,10 @@ type OTPCode struct {
 // ReplaceOTPCode stores a code, voiding earlier codes of the same method
 // and binding.
 func (s *Store) ReplaceOTPCode(ctx context.Context, c OTPCode) error {
-	_, err := s.db.ExecContext(ctx, s.q(`
+	_, err := s.exec(ctx, `
 		WITH old AS (DELETE FROM {otp_codes} WHERE binding = $3 AND method = $2)
 		INSERT INTO {otp_codes} (user_id, method, binding, code_hash, contact, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`),
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		c.UserID, c.Method, c.Binding, c.CodeHash, c.Contact, c.CreatedAt, c.ExpiresAt)
 	return err
 }
@@ -224,46 +236,41 @@ func (s *Store) ConsumeOTPCode(ctx context.Context, binding string, methods []in
 	for i, m := range methods {
 		ms[i] = int64(m)
 	}
-	err = s.db.QueryRowContext(ctx, s.q(`
+	err = s.row(ctx, `
 		DELETE FROM {otp_codes} WHERE binding = $1 AND method = ANY($2) AND code_hash = $3 AND expires_at > $4
-		RETURNING method, contact`), binding, ms, hash, now).Scan(&method, &contact)
-	return method, contact, notFound(err)
+		RETURNING method, contact`, binding, ms, hash, now).Scan(&method, &contact)
+	return method, contact, err
 }
 
 // FailOTPCodes counts a wrong code against the codes of binding and
 // deletes those that reached max failures.
 func (s *Store) FailOTPCodes(ctx context.Context, binding string, max int) error {
-	_, err := s.db.ExecContext(ctx, s.q(`
+	_, err := s.exec(ctx, `
 		WITH upd AS (UPDATE {otp_codes} SET failures = failures + 1 WHERE binding = $1 RETURNING id, failures)
-		DELETE FROM {otp_codes} WHERE id IN (SELECT id FROM upd WHERE failures >= $2)`), binding, max)
+		DELETE FROM {otp_codes} WHERE id IN (SELECT id FROM upd WHERE failures >= $2)`, binding, max)
 	return err
 }
 
 // ReplaceBackupCodes stores a new set of hashed backup codes, made under
 // salt, voiding the old set in the same transaction.
 func (s *Store) ReplaceBackupCodes(ctx context.Context, userID int64, salt []byte, hashes [][]byte) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
+	return s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM {backup_codes} WHERE user_id = $1`), userID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`
+			INSERT INTO {backup_codes} (user_id, code_hash, salt) SELECT $1, unnest($2::bytea[]), $3`),
+			userID, pq.ByteaArray(hashes), salt)
 		return err
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM {backup_codes} WHERE user_id = $1`), userID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, s.q(`
-		INSERT INTO {backup_codes} (user_id, code_hash, salt) SELECT $1, unnest($2::bytea[]), $3`),
-		userID, pq.ByteaArray(hashes), salt); err != nil {
-		return err
-	}
-	return tx.Commit()
+	})
 }
 
 // BackupCodeSalt returns the salt of the user's backup codes, or
 // ErrNotFound when the user has none left.
 func (s *Store) BackupCodeSalt(ctx context.Context, userID int64) ([]byte, error) {
 	var salt []byte
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT salt FROM {backup_codes} WHERE user_id = $1 LIMIT 1`), userID).Scan(&salt)
-	return salt, notFound(err)
+	err := s.row(ctx, `SELECT salt FROM {backup_codes} WHERE user_id = $1 LIMIT 1`, userID).Scan(&salt)
+	return salt, err
 }
 
 // ConsumeBackupCode deletes the user's backup code with this hash and
@@ -280,6 +287,6 @@ func (s *Store) ConsumeBackupCode(ctx context.Context, userID int64, hash []byte
 // CountBackupCodes returns how many unused backup codes the user has.
 func (s *Store) CountBackupCodes(ctx context.Context, userID int64) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM {backup_codes} WHERE user_id = $1`), userID).Scan(&n)
+	err := s.row(ctx, `SELECT count(*) FROM {backup_codes} WHERE user_id = $1`, userID).Scan(&n)
 	return n, err
 }

@@ -1,0 +1,163 @@
+-- authkit schema for PostgreSQL.
+--
+-- Apply it to your database with
+--     psql "$DATABASE_URL" -f sqlschema/postgres.sql
+-- or from Go with sqlschema.Apply. Every statement is idempotent, so running
+-- the file again (for example after upgrading authkit) only adds what is
+-- missing. Table and index names start with the default prefix "authkit_";
+-- sqlschema.Apply substitutes Config.TablePrefix for it.
+
+-- Users. The email is unique case-insensitively; session_epoch is bumped to
+-- revoke every session of the user at once (logout everywhere, bans,
+-- password changes), including sessions that are in flight.
+CREATE TABLE IF NOT EXISTS authkit_users (
+    id             BIGSERIAL PRIMARY KEY,
+    email          TEXT        NOT NULL,
+    password_hash  TEXT        NOT NULL,
+    verified       BOOLEAN     NOT NULL DEFAULT FALSE,
+    status         SMALLINT    NOT NULL DEFAULT 0 CHECK (status BETWEEN 0 AND 5),
+    roles          TEXT[]      NOT NULL DEFAULT '{}',
+    session_epoch  BIGINT      NOT NULL DEFAULT 0,
+    resettable     BOOLEAN     NOT NULL DEFAULT TRUE,
+    registered_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    last_login_at  TIMESTAMPTZ
+);
+CREATE UNIQUE INDEX IF NOT EXISTS authkit_users_email_key ON authkit_users (lower(email));
+
+-- Sessions, in the layout of github.com/alexedwards/scs/postgresstore.
+CREATE TABLE IF NOT EXISTS authkit_sessions (
+    token  TEXT PRIMARY KEY,
+    data   BYTEA       NOT NULL,
+    expiry TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS authkit_sessions_expiry_idx ON authkit_sessions (expiry);
+
+-- The live sessions of each user, so that one user's sessions can be found
+-- and deleted without reading every session. token is the key the session
+-- store uses (a SHA-256 of the cookie value).
+CREATE TABLE IF NOT EXISTS authkit_user_sessions (
+    token      TEXT PRIMARY KEY,
+    user_id    BIGINT      NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    ip         TEXT        NOT NULL DEFAULT '',
+    user_agent TEXT        NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS authkit_user_sessions_user_idx ON authkit_user_sessions (user_id);
+CREATE INDEX IF NOT EXISTS authkit_user_sessions_expires_idx ON authkit_user_sessions (expires_at);
+
+-- Split tokens mailed to users (email confirmation, password reset, email
+-- change). Only a SHA-256 of the secret half is stored.
+CREATE TABLE IF NOT EXISTS authkit_email_tokens (
+    selector       TEXT PRIMARY KEY,
+    validator_hash BYTEA       NOT NULL,
+    user_id        BIGINT      NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    purpose        TEXT        NOT NULL,
+    email          TEXT        NOT NULL,
+    created_at     TIMESTAMPTZ NOT NULL,
+    expires_at     TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS authkit_email_tokens_user_idx ON authkit_email_tokens (user_id, purpose);
+CREATE INDEX IF NOT EXISTS authkit_email_tokens_expires_idx ON authkit_email_tokens (expires_at);
+
+-- The audit log of authentication events. user_id has no foreign key so the
+-- history of a deleted account survives it.
+CREATE TABLE IF NOT EXISTS authkit_audit (
+    id         BIGSERIAL PRIMARY KEY,
+    at         TIMESTAMPTZ NOT NULL,
+    event      TEXT        NOT NULL,
+    outcome    TEXT        NOT NULL,
+    user_id    BIGINT,
+    actor_id   BIGINT,
+    ip         TEXT        NOT NULL DEFAULT '',
+    user_agent TEXT        NOT NULL DEFAULT '',
+    detail     TEXT        NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS authkit_audit_at_idx ON authkit_audit (at);
+CREATE INDEX IF NOT EXISTS authkit_audit_user_idx ON authkit_audit (user_id, at);
+
+-- Remember-me tokens, one per remembered device. Only SHA-256 hashes of
+-- the validators are stored. After a rotation the previous validator stays
+-- valid until grace_until, so requests racing with the same cookie all
+-- succeed.
+CREATE TABLE IF NOT EXISTS authkit_remembers (
+    selector       TEXT PRIMARY KEY,
+    validator_hash BYTEA       NOT NULL,
+    previous_hash  BYTEA,
+    grace_until    TIMESTAMPTZ,
+    user_id        BIGINT      NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    created_at     TIMESTAMPTZ NOT NULL,
+    expires_at     TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS authkit_remembers_user_idx ON authkit_remembers (user_id);
+CREATE INDEX IF NOT EXISTS authkit_remembers_expires_idx ON authkit_remembers (expires_at);
+
+-- Second factors enabled per user. method is twofactor.Method (1 TOTP,
+-- 2 email, 3 SMS). A factor counts only once verified. secret is the TOTP
+-- secret, sealed with Config.EncryptionKey when one is set; last_step is
+-- the last accepted TOTP time step, so a code is accepted once.
+CREATE TABLE IF NOT EXISTS authkit_second_factors (
+    user_id    BIGINT      NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    method     SMALLINT    NOT NULL,
+    verified   BOOLEAN     NOT NULL DEFAULT FALSE,
+    contact    TEXT        NOT NULL DEFAULT '',
+    secret     BYTEA,
+    encrypted  BOOLEAN     NOT NULL DEFAULT FALSE,
+    last_step  BIGINT      NOT NULL DEFAULT 0,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (user_id, method)
+);
+
+-- Logins waiting for their second factor. The session names the attempt;
+-- the counters live here so that parallel requests cannot share out more
+-- guesses than allowed.
+CREATE TABLE IF NOT EXISTS authkit_two_factor_attempts (
+    id           TEXT PRIMARY KEY,
+    user_id      BIGINT      NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    remember     BOOLEAN     NOT NULL,
+    failures     INT         NOT NULL DEFAULT 0,
+    verified     BOOLEAN     NOT NULL DEFAULT FALSE,
+    sends        INT         NOT NULL DEFAULT 0,
+    last_send_at TIMESTAMPTZ,
+    created_at   TIMESTAMPTZ NOT NULL,
+    expires_at   TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS authkit_two_factor_attempts_user_idx ON authkit_two_factor_attempts (user_id);
+CREATE INDEX IF NOT EXISTS authkit_two_factor_attempts_expires_idx ON authkit_two_factor_attempts (expires_at);
+
+-- One-time codes sent by email or SMS, hashed and bound to what they were
+-- sent for (a login attempt, or enabling the factor).
+CREATE TABLE IF NOT EXISTS authkit_otp_codes (
+    id         BIGSERIAL PRIMARY KEY,
+    user_id    BIGINT      NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    method     SMALLINT    NOT NULL,
+    binding    TEXT        NOT NULL,
+    code_hash  BYTEA       NOT NULL,
+    contact    TEXT        NOT NULL DEFAULT '',
+    failures   INT         NOT NULL DEFAULT 0,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS authkit_otp_codes_binding_idx ON authkit_otp_codes (binding, method);
+CREATE INDEX IF NOT EXISTS authkit_otp_codes_expires_idx ON authkit_otp_codes (expires_at);
+
+-- Backup codes; each works once. They have 50 bits, below NIST's 112, so
+-- they are stored as argon2id keys under a random salt shared by the
+-- user's set (sharing it lets a code be found by its key).
+CREATE TABLE IF NOT EXISTS authkit_backup_codes (
+    user_id   BIGINT NOT NULL REFERENCES authkit_users (id) ON DELETE CASCADE,
+    code_hash BYTEA  NOT NULL,
+    salt      BYTEA  NOT NULL,
+    PRIMARY KEY (user_id, code_hash)
+);
+
+-- Token buckets of the throttles, shared by every app instance. key names
+-- the bucket (for example a login per account or per client IP); tokens
+-- is what was left at updated_at.
+CREATE TABLE IF NOT EXISTS authkit_throttles (
+    key        TEXT PRIMARY KEY,
+    tokens     DOUBLE PRECISION NOT NULL,
+    updated_at TIMESTAMPTZ      NOT NULL,
+    full_at    TIMESTAMPTZ      NOT NULL
+);
+CREATE INDEX IF NOT EXISTS authkit_throttles_full_idx ON authkit_throttles (full_at);
