@@ -79,13 +79,14 @@ func (k *Kit) Sessions() *scs.SessionManager { return k.sessions }
 // Close stops the Kit's background work: it stops the cleanup of expired
 // tokens and sessions and waits for mail being sent in the background.
 // The Kit must not be used afterwards; closing it again does nothing.
-func (k *Kit) Close() error {
+func (k *Kit) Close() (err error) {
 	k.closeOnce.Do(func() {
 		close(k.stopCleanup)
 		<-k.cleanupDone
 		k.mailWG.Wait()
+		err = k.store.Close()
 	})
-	return nil
+	return err
 }
 
 // cleanupInterval is how often expired tokens and session index entries

@@ -20,7 +20,7 @@ type RememberedUser struct {
 // RememberBySelector loads a remember-me token and its user in one query.
 func (s *Store) RememberBySelector(ctx context.Context, selector string) (RememberedUser, error) {
 	var r RememberedUser
-	err := s.get(ctx, &r, `
+	err := s.preparedGet(ctx, &r, `
 		SELECT r.selector, r.validator_hash, r.previous_hash, r.grace_until, r.expires_at, r.epoch,
 		       u.id AS "u.id", u.email AS "u.email", u.password_hash AS "u.password_hash",
 		       u.verified AS "u.verified", u.status AS "u.status", u.roles AS "u.roles",

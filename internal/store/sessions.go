@@ -98,7 +98,7 @@ func (s *Store) StartSession(ctx context.Context, n NewSession, audit AuditEntry
 	if issuing {
 		selector = rem.Selector
 	}
-	err = s.row(ctx, `
+	r, err := s.preparedRow(ctx, `
 		WITH cur AS (SELECT u.id FROM {users} u WHERE u.id = $1 AND u.session_epoch = $2 AND {eligible}),
 		     tok AS (SELECT r.selector FROM {remembers} r
 		             WHERE $12 AND r.selector = $13 AND r.user_id = $1 AND r.epoch = $2 FOR UPDATE),
@@ -122,8 +122,11 @@ func (s *Store) StartSession(ctx context.Context, n NewSession, audit AuditEntry
 		n.UserID, n.Epoch, n.Key, n.CreatedAt, n.ExpiresAt, n.IP, n.UserAgent, n.Replaces,
 		audit.Event, audit.Outcome, audit.ActorID,
 		restoring, rot.Selector, rot.NewHash, nullTime(rot.GraceUntil), rot.ExpiresAt, rot.OldHash,
-		issuing, n.RememberReplaces, selector, audit.Detail, rem.ValidatorHash, rem.ExpiresAt,
-	).Scan(&started, &rotated)
+		issuing, n.RememberReplaces, selector, audit.Detail, rem.ValidatorHash, rem.ExpiresAt)
+	if err != nil {
+		return false, false, err
+	}
+	err = r.Scan(&started, &rotated)
 	return started, rotated, err
 }
 

@@ -66,14 +66,16 @@ func (ss *SessionStore) FindCtx(ctx context.Context, key string) ([]byte, bool, 
 		email  sql.NullString
 		u      SessionUser
 	)
-	err := ss.s.row(ctx, `
+	r, err := ss.s.preparedRow(ctx, `
 		SELECT s.data, s.user_id, coalesce(`+live+`, FALSE), u.email, coalesce(u.verified, FALSE),
 		       coalesce(u.status, 0), coalesce(u.roles, '{}'), coalesce(u.session_epoch, 0)
 		FROM {sessions} s
 		LEFT JOIN {user_sessions} us ON us.token = s.token AND us.user_id = s.user_id
 		LEFT JOIN {users} u ON u.id = s.user_id
-		WHERE s.token = $1 AND s.expiry > $2`,
-		key, ss.now()).Scan(&data, &userID, &isLive, &email, &u.Verified, &u.Status, &u.Roles, &u.Epoch)
+		WHERE s.token = $1 AND s.expiry > $2`, key, ss.now())
+	if err == nil {
+		err = r.Scan(&data, &userID, &isLive, &email, &u.Verified, &u.Status, &u.Roles, &u.Epoch)
+	}
 	if errors.Is(err, ErrNotFound) {
 		return nil, false, nil
 	}
@@ -98,13 +100,13 @@ func (ss *SessionStore) CommitCtx(ctx context.Context, key string, b []byte, exp
 		userID = slot.UserID
 	}
 	if userID == 0 {
-		_, err := ss.s.exec(ctx, `
+		_, err := ss.s.preparedExec(ctx, `
 			INSERT INTO {sessions} (token, data, expiry) VALUES ($1, $2, $3)
 			ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry
 			WHERE {sessions}.user_id IS NULL`, key, b, expiry)
 		return err
 	}
-	_, err := ss.s.exec(ctx, `
+	_, err := ss.s.preparedExec(ctx, `
 		INSERT INTO {sessions} (token, data, expiry, user_id)
 		SELECT $1, $2, $3, us.user_id FROM {user_sessions} us JOIN {users} u ON u.id = us.user_id
 		WHERE us.token = $1 AND us.user_id = $4 AND `+live+`

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -45,6 +46,15 @@ type Store struct {
 	t       Tables
 	names   *strings.Replacer
 	timeout time.Duration
+	stmts   *statements
+}
+
+// statements are the prepared statements of the queries every request
+// runs: a prepared statement skips planning, which costs more than
+// running these queries.
+type statements struct {
+	mu sync.Mutex
+	m  map[string]*sqlx.Stmt
 }
 
 // New returns a Store for tables whose names start with prefix. The prefix
@@ -71,7 +81,7 @@ func New(db *sqlx.DB, prefix string, opts Options) *Store {
 	if opts.RequireVerified {
 		eligible += " AND u.verified"
 	}
-	return &Store{db: db, t: t, timeout: opts.Timeout, names: strings.NewReplacer(
+	return &Store{db: db, t: t, timeout: opts.Timeout, stmts: &statements{m: map[string]*sqlx.Stmt{}}, names: strings.NewReplacer(
 		"{users}", t.Users,
 		"{sessions}", t.Sessions,
 		"{user_sessions}", t.UserSessions,
@@ -136,6 +146,67 @@ type row struct {
 func (r row) Scan(dest ...any) error {
 	defer r.cancel()
 	return notFound(r.r.Scan(dest...))
+}
+
+// prepared runs a query of the request path as a prepared statement, made
+// on first use.
+func (s *Store) prepared(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	if st, ok := s.stmts.m[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.PreparexContext(ctx, s.q(query))
+	if err != nil {
+		return nil, err
+	}
+	s.stmts.m[query] = st
+	return st, nil
+}
+
+// preparedRow is row for a query of the request path.
+func (s *Store) preparedRow(ctx context.Context, query string, args ...any) (row, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		cancel()
+		return row{}, err
+	}
+	return row{st.QueryRowContext(ctx, args...), cancel}, nil
+}
+
+// preparedGet is get for a query of the request path.
+func (s *Store) preparedGet(ctx context.Context, dest any, query string, args ...any) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return err
+	}
+	return notFound(st.GetContext(ctx, dest, args...))
+}
+
+// preparedExec is exec for a statement of the request path.
+func (s *Store) preparedExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// Close releases the prepared statements.
+func (s *Store) Close() error {
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	var errs []error
+	for q, st := range s.stmts.m {
+		errs = append(errs, st.Close())
+		delete(s.stmts.m, q)
+	}
+	return errors.Join(errs...)
 }
 
 // inTx runs f in a transaction under the store's deadline.
