@@ -20,7 +20,7 @@ type Auth struct {
 	state   *sessionState     // nil when nobody is logged in
 	user    store.SessionUser // the logged-in user, read with the session
 	pending *pendingLogin     // a login waiting for its second factor
-	slot    *store.Slot       // what the session belongs to, shared with the session store
+	slot    store.Slot        // what the session belongs to, shared with the session store
 
 	pendingExpired bool // the session held a pending login that timed out
 }

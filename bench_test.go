@@ -1,19 +1,11 @@
 package authkit
 
 import (
-	"context"
-	"database/sql"
-	"database/sql/driver"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
-
-	"github.com/authkit/authkit/internal/pgtest"
-	"github.com/authkit/authkit/sqlschema"
 )
 
 // The benchmarks run the middleware in-process (no network) and report
@@ -65,71 +57,8 @@ func runBench(b *testing.B, h http.Handler, req *http.Request, queries *atomic.I
 // benchEnv is an env whose database connections count the statements
 // they run.
 func benchEnv(b *testing.B) (*env, *atomic.Int64) {
-	url := pgtest.URL(b)
-	connector, err := pq.NewConnector(url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	queries := &atomic.Int64{}
-	db := sqlx.NewDb(sql.OpenDB(countingConnector{connector, queries}), "postgres")
-	b.Cleanup(func() { db.Close() })
-	if err := sqlschema.Apply(context.Background(), db, sqlschema.DefaultPrefix); err != nil {
-		b.Fatal(err)
-	}
-	return newEnvOn(b, db), queries
-}
-
-// countingConnector counts the statements its connections send: every
-// query and exec, and every statement prepared or transaction begun.
-type countingConnector struct {
-	driver.Connector
-	n *atomic.Int64
-}
-
-func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := c.Connector.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &countingConn{conn.(pqConn), c.n}, nil
-}
-
-// pqConn is the set of optional interfaces lib/pq's connection has.
-type pqConn interface {
-	driver.Conn
-	driver.ConnBeginTx
-	driver.ConnPrepareContext
-	driver.QueryerContext
-	driver.ExecerContext
-	driver.NamedValueChecker
-	driver.Pinger
-	driver.SessionResetter
-	driver.Validator
-}
-
-type countingConn struct {
-	pqConn
-	n *atomic.Int64
-}
-
-func (c *countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	c.n.Add(1)
-	return c.pqConn.QueryContext(ctx, q, args)
-}
-
-func (c *countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	c.n.Add(1)
-	return c.pqConn.ExecContext(ctx, q, args)
-}
-
-func (c *countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	c.n.Add(1)
-	return c.pqConn.PrepareContext(ctx, q)
-}
-
-func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	c.n.Add(1)
-	return c.pqConn.BeginTx(ctx, opts)
+	e, probe := probedEnv(b)
+	return e, &probe.statements
 }
 
 // BenchmarkRemember_Restore measures a request that arrives with only a

@@ -45,7 +45,7 @@ type passwordHasher interface {
 // defaultSessions builds the scs manager described on Config.Sessions.
 func (k *Kit) defaultSessions() *scs.SessionManager {
 	s := scs.New()
-	s.Store = k.store.SessionStore(k.now)
+	s.Store = k.store.SessionStore(k.now, slotOf)
 	s.Lifetime = k.cfg.SessionLifetime
 	s.HashTokenInStore = true
 	s.Cookie.Name = k.cookieName("authkit_session")
@@ -60,6 +60,15 @@ func (k *Kit) defaultSessions() *scs.SessionManager {
 		k.cfg.ErrorHandler(w, r, unavailable("session store", err))
 	}
 	return s
+}
+
+// slotOf is how authkit's session store finds what the request's session
+// belongs to: through the request's Auth.
+func slotOf(ctx context.Context) *store.Slot {
+	if a, ok := ctx.Value(contextKey{}).(*Auth); ok {
+		return &a.slot
+	}
+	return nil
 }
 
 // cookieName adds the "__Host-" prefix when cookies are Secure: browsers

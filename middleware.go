@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-
-	"github.com/authkit/authkit/internal/store"
 )
 
 type contextKey struct{}
@@ -28,19 +26,21 @@ type contextKey struct{}
 // Config.ErrorHandler answers (503 by default).
 func (k *Kit) Middleware(next http.Handler) http.Handler {
 	load := k.sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a := &Auth{kit: k, w: w, r: r, slot: store.SlotFrom(r.Context())}
+		// r carries the session scs loaded; its context still leads to a.
+		a := FromContext(r.Context())
+		a.w, a.r = w, r
 		if err := a.load(); err != nil {
 			k.cfg.ErrorHandler(w, r, err)
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), contextKey{}, a))
-		a.r = r
 		next.ServeHTTP(w, r)
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The slot lets the session store tell the core what the session
-		// belongs to, and the core tell the store how to write it back.
-		load.ServeHTTP(w, r.WithContext(store.WithSlot(r.Context(), &store.Slot{})))
+		// The Auth goes into the context before the session loads, so that
+		// the session store can tell the core what the session belongs to,
+		// and the core tell the store how to write it back.
+		a := &Auth{kit: k}
+		load.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), contextKey{}, a)))
 	})
 }
 

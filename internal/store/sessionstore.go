@@ -16,18 +16,20 @@ import (
 // only while its index entry is live, so a request in flight cannot write
 // back a session that a revocation ended.
 //
-// What a request's session belongs to travels in a [Slot] in the request's
-// context: FindCtx fills it, the session core updates it when it logs a
-// user in or out, and CommitCtx reads it.
+// What a request's session belongs to travels in a [Slot] that the
+// request's context leads to: FindCtx fills it, the session core updates
+// it when it logs a user in or out, and CommitCtx reads it.
 type SessionStore struct {
-	s   *Store
-	now func() time.Time
+	s      *Store
+	now    func() time.Time
+	slotOf func(ctx context.Context) *Slot
 }
 
 // SessionStore returns the scs store on the store's sessions table. now
-// is the clock against which session expiry is judged.
-func (s *Store) SessionStore(now func() time.Time) *SessionStore {
-	return &SessionStore{s: s, now: now}
+// is the clock against which session expiry is judged; slotOf finds the
+// slot of the request a context belongs to (nil for none).
+func (s *Store) SessionStore(now func() time.Time, slotOf func(ctx context.Context) *Slot) *SessionStore {
+	return &SessionStore{s: s, now: now, slotOf: slotOf}
 }
 
 // Slot is what one request's session belongs to.
@@ -38,19 +40,6 @@ type Slot struct {
 	UserID int64
 	// User is the user behind the session, read by FindCtx.
 	User SessionUser
-}
-
-type slotKey struct{}
-
-// WithSlot returns ctx carrying slot.
-func WithSlot(ctx context.Context, slot *Slot) context.Context {
-	return context.WithValue(ctx, slotKey{}, slot)
-}
-
-// SlotFrom returns the slot in ctx, or nil.
-func SlotFrom(ctx context.Context) *Slot {
-	s, _ := ctx.Value(slotKey{}).(*Slot)
-	return s
 }
 
 // FindCtx returns the session data stored under key, unless it expired.
@@ -82,7 +71,7 @@ func (ss *SessionStore) FindCtx(ctx context.Context, key string) ([]byte, bool, 
 	if err != nil {
 		return nil, false, err
 	}
-	if slot := SlotFrom(ctx); slot != nil && isLive {
+	if slot := ss.slotOf(ctx); slot != nil && isLive {
 		u.Email = email.String
 		slot.UserID, slot.User = userID.Int64, u
 	}
@@ -96,7 +85,7 @@ func (ss *SessionStore) FindCtx(ctx context.Context, key string) ([]byte, bool, 
 // anonymous session, which never overwrites an authenticated one.
 func (ss *SessionStore) CommitCtx(ctx context.Context, key string, b []byte, expiry time.Time) error {
 	var userID int64
-	if slot := SlotFrom(ctx); slot != nil {
+	if slot := ss.slotOf(ctx); slot != nil {
 		userID = slot.UserID
 	}
 	if userID == 0 {
