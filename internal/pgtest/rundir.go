@@ -56,28 +56,29 @@ func newRunDir() (string, error) {
 
 // removeLeftovers stops the servers of, and removes, the run directories in
 // root whose test binaries have died. Directories of live binaries are
-// theirs, as go test runs the binaries of several packages at once.
-// Failures are reported to stderr but do not fail the tests, which do not
-// depend on leftovers being gone.
-func removeLeftovers(ctx context.Context, root string) {
+// theirs, as go test runs the binaries of several packages at once. It
+// returns what failed, and carries on with the next directory after a
+// failure.
+func removeLeftovers(ctx context.Context, root string) error {
 	dirs, err := filepath.Glob(filepath.Join(root, runDirPrefix+"*"))
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "pgtest: looking for leftover clusters: %v\n", err)
-		return
+		return fmt.Errorf("looking for leftover clusters: %w", err)
 	}
+	var errs []error
 	for _, dir := range dirs {
 		pid, ok := runDirOwner(filepath.Base(dir))
 		if !ok || processAlive(pid) {
 			continue
 		}
 		if err := pgcluster.StopServer(ctx, filepath.Join(dir, dataSubdir), pgcluster.ImmediateShutdown); err != nil {
-			fmt.Fprintf(os.Stderr, "pgtest: stopping leftover cluster: %v\n", err)
+			errs = append(errs, fmt.Errorf("stopping leftover cluster: %w", err))
 			continue
 		}
 		if err := os.RemoveAll(dir); err != nil {
-			fmt.Fprintf(os.Stderr, "pgtest: removing leftover cluster: %v\n", err)
+			errs = append(errs, fmt.Errorf("removing leftover cluster: %w", err))
 		}
 	}
+	return errors.Join(errs...)
 }
 
 // runDirOwner returns the pid in the name of a run directory.

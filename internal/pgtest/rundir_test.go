@@ -31,7 +31,9 @@ func TestRemoveLeftovers_StopsAndRemovesTheClusterOfADeadRun(t *testing.T) {
 	t.Cleanup(func() { orphan.Stop() })
 	serverPID := postmasterPID(t, filepath.Join(dir, dataSubdir))
 
-	removeLeftovers(t.Context(), root)
+	if err := removeLeftovers(t.Context(), root); err != nil {
+		t.Fatal(err)
+	}
 
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s is still there (%v)", dir, err)
@@ -59,7 +61,9 @@ func TestRemoveLeftovers_LeavesOtherDirsAlone(t *testing.T) {
 		}
 	}
 
-	removeLeftovers(t.Context(), root)
+	if err := removeLeftovers(t.Context(), root); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, name := range names {
 		if _, err := os.Stat(filepath.Join(root, name)); err != nil {
