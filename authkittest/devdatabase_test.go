@@ -1,18 +1,18 @@
 package authkittest_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/authkit/authkit/authkittest"
+	"github.com/authkit/authkit/internal/pgtest"
 )
 
 func TestDevDatabase_KeepsItsDataBetweenRuns(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(reachableDir(t), "postgres")
+	dir := filepath.Join(pgtest.ServerDir(t), "postgres")
 
 	first := devDatabase(t, dir)
 	if _, err := first.db.Exec("CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)"); err != nil {
@@ -56,18 +56,4 @@ func (d *runningDevDatabase) stop(t *testing.T) {
 	if err := d.stopped(); err != nil {
 		t.Error(err)
 	}
-}
-
-// reachableDir returns a new directory that PostgreSQL's OS user, which
-// runs the server when the tests run as root, can reach; t.TempDir's own
-// parent is private to this process's user.
-func reachableDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, d := range []string{filepath.Dir(dir), dir} {
-		if err := os.Chmod(d, 0o711); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }

@@ -221,12 +221,22 @@ func TestVerify_RefusesMalformedHashesWithATypedError(t *testing.T) {
 		{"bcrypt with a cost that is not a number", "$2a$xx$" + strings.Repeat("a", 53)},
 		{"bcrypt with a salt that is not base64", "$2a$04$" + strings.Repeat("!", 53)},
 	}
+	wantMalformed(t, tests)
+}
+
+// wantMalformed checks that Verify refuses each encoding with an error
+// that wraps ErrMalformedHash and does not quote it.
+func wantMalformed(t *testing.T, tests []struct{ name, encoded string }) {
+	t.Helper()
 	h := newHasher(t, 0)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ok, needsRehash, err := h.Verify(t.Context(), tt.encoded, testPassword)
 			if ok || needsRehash || !errors.Is(err, ErrMalformedHash) {
-				t.Errorf("Verify = %v, %v, %v; want false, false, ErrMalformedHash", ok, needsRehash, err)
+				t.Fatalf("Verify = %v, %v, %v; want false, false, ErrMalformedHash", ok, needsRehash, err)
+			}
+			if len(tt.encoded) > 2 && strings.Contains(err.Error(), tt.encoded) {
+				t.Errorf("the error %q quotes the hash", err)
 			}
 		})
 	}

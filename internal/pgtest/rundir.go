@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 
 	"github.com/authkit/authkit/internal/pgcluster"
 )
@@ -100,4 +101,19 @@ func runDirOwner(name string) (pid int, ok bool) {
 func processAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// ServerDir returns a new directory, removed when the test ends, that the
+// server's account can reach, for a test that starts a cluster of its own:
+// t.TempDir's directory is private to this process's account, which is not
+// the server's when the tests run as root.
+func ServerDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -14,7 +14,7 @@ import (
 
 func TestRemoveLeftovers_StopsAndRemovesTheClusterOfADeadRun(t *testing.T) {
 	t.Parallel()
-	root := serverDir(t)
+	root := ServerDir(t)
 	dir := filepath.Join(root, fmt.Sprintf("%s%d-1", runDirPrefix, deadPID(t)))
 	if err := os.Mkdir(dir, 0o711); err != nil {
 		t.Fatal(err)
@@ -93,17 +93,4 @@ func postmasterPID(t *testing.T, dataDir string) int {
 		t.Fatal(err)
 	}
 	return pid
-}
-
-// serverDir returns a new directory that the server's account can reach;
-// t.TempDir's own is private to this process's account.
-func serverDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, d := range []string{filepath.Dir(dir), dir} {
-		if err := os.Chmod(d, 0o711); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }
