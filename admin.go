@@ -109,7 +109,7 @@ func (ad *Admin) CreateUser(ctx context.Context, email, password string, verifie
 		return 0, err
 	}
 	verified = verified || k.cfg.DisableEmailVerification
-	id, err := k.createUser(ctx, email, hash, verified, nil)
+	id, err := k.createUser(ctx, email, hash, verified, nil, k.now())
 	if err != nil {
 		return 0, err
 	}

@@ -1,38 +1,15 @@
 package authkit
 
-import (
-	"slices"
-	"sync"
-)
+import "github.com/authkit/authkit/internal/capture"
 
 // outbox keeps what a development sender sent, for tests and for
-// development pages that show it.
-type outbox[T any] struct {
-	mu    sync.Mutex
-	items []T
-}
+// development pages that show it. It is capture.Box, which authkittest's
+// capturing senders use too, under the names DevMailer and DevSMS call.
+type outbox[T any] struct{ box capture.Box[T] }
 
-func (o *outbox[T]) add(item T) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.items = append(o.items, item)
-}
+func (o *outbox[T]) add(item T) { o.box.Add(item) }
 
-func (o *outbox[T]) all() []T {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return slices.Clone(o.items)
-}
+func (o *outbox[T]) all() []T { return o.box.All() }
 
 // last returns the newest item for which match is true.
-func (o *outbox[T]) last(match func(T) bool) (T, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for i := len(o.items) - 1; i >= 0; i-- {
-		if match(o.items[i]) {
-			return o.items[i], true
-		}
-	}
-	var zero T
-	return zero, false
-}
+func (o *outbox[T]) last(match func(T) bool) (T, bool) { return o.box.Last(match) }

@@ -71,7 +71,7 @@ func (a *Auth) Register(email, password string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	id, err := k.createUser(a.ctx(), email, hash, k.cfg.DisableEmailVerification, nil)
+	id, err := k.createUser(a.ctx(), email, hash, k.cfg.DisableEmailVerification, nil, k.now())
 	if err != nil {
 		a.audit(auditEvent{event: eventRegister, outcome: outcomeFailed, detail: failureDetail(err)})
 		return 0, err
@@ -87,10 +87,10 @@ func (a *Auth) Register(email, password string) (int64, error) {
 	return id, k.sendMail(a.ctx(), msg)
 }
 
-// createUser inserts a user, mapping the database's answers to authkit
-// errors.
-func (k *Kit) createUser(ctx context.Context, email, hash string, verified bool, roles []string) (int64, error) {
-	id, err := k.store.CreateUser(ctx, email, hash, verified, roles, k.now())
+// createUser inserts a user registered at registeredAt, mapping the
+// database's answers to authkit errors.
+func (k *Kit) createUser(ctx context.Context, email, hash string, verified bool, roles []string, registeredAt time.Time) (int64, error) {
+	id, err := k.store.CreateUser(ctx, email, hash, verified, roles, registeredAt)
 	switch {
 	case errors.Is(err, store.ErrDuplicateEmail):
 		return 0, ErrEmailTaken

@@ -155,13 +155,50 @@ type chromium struct {
 	stepName string // the step of the story under way
 }
 
+// chromeNames are the names Chromium and Chrome have on PATH in the Linux
+// distributions' packages and Google's own.
+var chromeNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
+
+// chromeApps are where macOS keeps Chrome and Chromium, which are not on
+// PATH there.
+var chromeApps = []string{
+	"/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+	"/Applications/Chromium.app/Contents/MacOS/Chromium",
+}
+
+// findChrome returns the browser for the test: the one CHROME_PATH names,
+// else the first of chromeNames on PATH, else the first of chromeApps that
+// exists. Without one the test fails rather than skips, so that a run
+// without a browser cannot pass for a run that tested the pages.
+func findChrome() (string, error) {
+	if path := os.Getenv("CHROME_PATH"); path != "" {
+		if _, err := exec.LookPath(path); err != nil {
+			return "", fmt.Errorf("CHROME_PATH is %q, which is not an executable: %w", path, err)
+		}
+		return path, nil
+	}
+	for _, name := range chromeNames {
+		if path, err := exec.LookPath(name); err == nil {
+			return path, nil
+		}
+	}
+	for _, path := range chromeApps {
+		if _, err := exec.LookPath(path); err == nil {
+			return path, nil
+		}
+	}
+	return "", fmt.Errorf("this test drives Chromium or Chrome and found neither: looked for %s on PATH and for %s; "+
+		"install one (Debian: apt-get install chromium, which .ci/run does) or set CHROME_PATH to the browser's executable",
+		strings.Join(chromeNames, ", "), strings.Join(chromeApps, " and "))
+}
+
 // startChromium starts a browser for the device name on the app at base.
 // The browser ends with the test, or when ctx does.
 func startChromium(ctx context.Context, t *testing.T, name, base string, shots *screenshots) *chromium {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
+	path, err := findChrome()
 	if err != nil {
-		t.Fatalf("this test drives Chromium, which is not installed: run `apt-get install chromium` (.ci/run does): %v", err)
+		t.Fatal(err)
 	}
 	// The flags after the profile are the ones Chromium needs here; the
 	// defaults hold some of them already.

@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/authkit/authkit"
-	"github.com/authkit/authkit/internal/pgtest"
+	"github.com/authkit/authkit/authkittest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
+func TestMain(m *testing.M) { os.Exit(authkittest.Main(m)) }
 
 const password = "correct horse battery staple"
 
@@ -47,7 +47,7 @@ func startTestApp(t *testing.T, dev bool) *testApp {
 		shown = nil
 	}
 	handler, kit, err := newApp(t.Context(), authkit.Config{
-		DB:            pgtest.DB(t),
+		DB:            authkittest.DB(t),
 		Mailer:        outbox.mail,
 		SMS:           outbox.sms,
 		BaseURL:       "http://" + srv.Listener.Addr().String(),

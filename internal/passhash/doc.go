@@ -5,10 +5,14 @@
 //
 //	$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>
 //
-// [Hasher.Verify] also accepts argon2id hashes made with other parameters and
-// legacy bcrypt hashes ($2a$, $2b$, $2y$). When it reports needsRehash the
-// caller should store a fresh [Hasher.Hash] of the password it just verified,
-// which moves the account to the current parameters on its next login.
+// [Hasher.Verify] also accepts argon2id hashes made with other parameters,
+// and the hashes of systems whose users are imported ([Check] lists them):
+// bcrypt ($2a$, $2b$, $2y$), Django's pbkdf2_sha256 and Better Auth's
+// scrypt. When it reports needsRehash the caller should store a fresh
+// [Hasher.Hash] of the password it just verified, which moves the account to
+// argon2id with the current parameters on its next login. Stored parameters
+// that would make one verification take more than a few seconds are refused
+// with [ErrCostTooHigh] (SEC-I7).
 //
 // Each argon2id run allocates its whole memory parameter, so a [Hasher] lets
 // only a bounded number of runs proceed at once and makes the rest wait, and

@@ -3,13 +3,11 @@ package passhash
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"runtime"
 
 	"golang.org/x/crypto/argon2"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // MaxPasswordBytes is the longest password, in bytes of UTF-8, that a
@@ -32,6 +30,13 @@ const (
 // one verification allocate terabytes.
 const maxMemory = 2 * 1024 * 1024
 
+// maxArgon2Work bounds memory times passes (in KiB) of a stored argon2id
+// hash: 4 GiB-passes, libsodium's "sensitive" preset (1 GiB, 4 passes) and
+// the costliest of the common libraries' presets, about four seconds of one
+// core. Passes over little memory are cheap, so it is their product that
+// measures the work.
+const maxArgon2Work = 4 * 1024 * 1024
+
 // saltLen and keyLen are the sizes, in bytes, of the salt and hash in new
 // encodings; RFC 9106 recommends 16 and 32.
 const (
@@ -39,17 +44,22 @@ const (
 	keyLen  = 32
 )
 
-// bcryptMaxBytes is the most of a password bcrypt ever reads.
-const bcryptMaxBytes = 72
-
 // ErrPasswordTooLong is returned, before any hashing, for a password longer
 // than [MaxPasswordBytes].
 var ErrPasswordTooLong = fmt.Errorf("passhash: password longer than %d bytes", MaxPasswordBytes)
 
-// ErrMalformedHash is wrapped by the error Verify returns when the encoded
-// hash is neither a valid argon2id PHC string nor a valid bcrypt hash. The
-// wrapping error names what is wrong but never quotes the hash.
+// ErrMalformedHash is wrapped by the error Verify and Check return for an
+// encoded hash that is not one of the schemes [Check] lists, or not written
+// as that scheme writes it. The wrapping error names what is wrong but never
+// quotes the hash.
 var ErrMalformedHash = errors.New("passhash: malformed encoded hash")
+
+// ErrCostTooHigh is wrapped by the error Verify and Check return for a hash
+// whose parameters ask for more work than a login may take (SEC-I7): past
+// about four seconds of one server core, beyond what any common system's
+// defaults cost. A corrupt or planted row is refused outright rather than
+// allowed to stall every login that meets it.
+var ErrCostTooHigh = errors.New("passhash: hash parameters cost more than a login may take")
 
 // ErrWeakParams is returned by [New] for parameters below the OWASP minimum
 // for argon2id: 19 MiB of memory, 2 passes, 1 thread.
@@ -156,46 +166,38 @@ func (h *Hasher) Key(ctx context.Context, secret string, salt []byte) ([]byte, e
 	return key, err
 }
 
-// Verify reports whether password matches encoded, an argon2id PHC string
-// with any parameters or a bcrypt hash ($2a$, $2b$ or $2y$). The comparison
-// takes constant time.
+// Verify reports whether password matches encoded, a hash in any of the
+// schemes [Check] accepts. The comparison takes constant time.
 //
-// When ok is true, needsRehash reports that encoded is bcrypt or uses
-// argon2id parameters, salt or hash length below the Hasher's current ones:
-// the caller should then store Hash(password) in its place. When ok is
-// false, needsRehash is false.
+// When ok is true, needsRehash reports that encoded is not argon2id, or
+// uses argon2id parameters, salt or hash length below the Hasher's current
+// ones: the caller should then store Hash(password) in its place. When ok
+// is false, needsRehash is false.
 //
 // bcrypt only ever read the first 72 bytes of a password, so for a bcrypt
 // hash only those bytes are compared. Refusing longer passwords instead would
 // lock out every user whose legacy system truncated silently; the rehash
 // after their first login stores the whole password, ending the truncation.
 //
-// Verify returns an error wrapping [ErrMalformedHash] for an encoding it
-// cannot read, [ErrPasswordTooLong] for a password longer than
-// [MaxPasswordBytes], and ctx.Err() if ctx ends while it waits for a slot.
+// Verify returns, without hashing, the error Check would for encoded, and
+// [ErrPasswordTooLong] for a password longer than [MaxPasswordBytes]; it
+// returns ctx.Err() if ctx ends while it waits for a slot.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, needsRehash bool, err error) {
 	if len(password) > MaxPasswordBytes {
 		return false, false, ErrPasswordTooLong
 	}
-	if isBcrypt(encoded) {
-		return h.verifyBcrypt(ctx, encoded, password)
-	}
-	stored, err := parseArgon2id(encoded)
+	stored, err := decode(encoded)
 	if err != nil {
 		return false, false, err
 	}
-	var key []byte
-	err = h.withSlot(ctx, func() {
-		key = h.derive([]byte(password), stored.salt, stored.params, uint32(len(stored.key)))
-	})
-	if err != nil {
+	var matchErr error
+	if err := h.withSlot(ctx, func() { ok, matchErr = stored.matches(h, password) }); err != nil {
 		return false, false, err
 	}
-	if subtle.ConstantTimeCompare(key, stored.key) != 1 {
-		return false, false, nil
+	if matchErr != nil || !ok {
+		return false, false, matchErr
 	}
-	weak := stored.params.weakerThan(h.params) || len(stored.salt) < saltLen || len(stored.key) < keyLen
-	return true, weak, nil
+	return true, stored.outdated(h), nil
 }
 
 // VerifyDummy does the work of a Verify against a hash made with the current
@@ -207,32 +209,6 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, need
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 	_, _, err := h.Verify(ctx, h.dummy, password)
 	return err
-}
-
-func (h *Hasher) verifyBcrypt(ctx context.Context, encoded, password string) (ok, needsRehash bool, err error) {
-	// Parsing the cost checks the prefix, cost and length, so most malformed
-	// hashes are reported without taking a slot.
-	if _, err := bcrypt.Cost([]byte(encoded)); err != nil {
-		return false, false, malformed("invalid bcrypt hash")
-	}
-	pw := []byte(password)
-	if len(pw) > bcryptMaxBytes {
-		pw = pw[:bcryptMaxBytes]
-	}
-	var cmpErr error
-	err = h.withSlot(ctx, func() {
-		cmpErr = bcrypt.CompareHashAndPassword([]byte(encoded), pw)
-	})
-	switch {
-	case err != nil:
-		return false, false, err
-	case cmpErr == nil:
-		return true, true, nil
-	case errors.Is(cmpErr, bcrypt.ErrMismatchedHashAndPassword):
-		return false, false, nil
-	default:
-		return false, false, malformed("invalid bcrypt hash")
-	}
 }
 
 // withSlot runs work once a slot is free, or returns ctx.Err() if ctx ends

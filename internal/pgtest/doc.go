@@ -23,4 +23,8 @@
 // A test binary that is killed, as go test -timeout does, cannot delete its
 // cluster, so Run deletes those that dead test binaries left behind before
 // it starts its own.
+//
+// The public package authkittest offers the same databases to the tests of
+// apps that use authkit, through [RunAs]; pgtest remains for the tests of
+// the root package, which authkittest imports.
 package pgtest

@@ -55,6 +55,7 @@ var running *server
 
 // server creates and drops the tests' databases.
 type server struct {
+	name  string                   // starts every message, such as "pgtest"
 	admin *sql.DB                  // connected to the maintenance database
 	dbURL func(name string) string // the connection URL for a database
 	// createOptions end the CREATE DATABASE statement.
@@ -76,27 +77,34 @@ type server struct {
 //
 // If there is no server to be had, Run prints why to stderr and returns 1
 // without running any test.
-func Run(m *testing.M) int {
-	s := &server{databases: make(map[string]bool)}
+func Run(m *testing.M) int { return RunAs(m, "pgtest") }
+
+// RunAs is [Run] for a package that hands pgtest's databases on under its
+// own name, as authkittest does for an app's tests: its messages start with
+// name instead of "pgtest", so that they speak of the package the tests
+// call.
+func RunAs(m *testing.M, name string) int {
+	s := &server{name: name, databases: make(map[string]bool)}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	stopHandling := s.closeOnSignal(cancel)
 	defer stopHandling()
 
 	if err := s.open(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		if err := s.close(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-		}
+		s.report(err)
+		s.report(s.close())
 		return 1
 	}
 	running = s
 	code := m.Run()
-	if err := s.close(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
+	s.report(s.close())
 	return code
 }
+
+// Running reports whether [Run] or [RunAs] has started this test binary's
+// server, so that a package built on pgtest can explain a missing TestMain
+// in its own terms.
+func Running() bool { return running != nil }
 
 // DB returns a connection pool to a new, empty database that is dropped when
 // the test ends. It fails the test if [Run] has not been called.
@@ -104,7 +112,7 @@ func DB(t testing.TB) *sqlx.DB {
 	t.Helper()
 	db, err := sqlx.Open("postgres", running.newDatabase(t))
 	if err != nil {
-		t.Fatalf("pgtest: %v", err)
+		t.Fatalf("%s: %v", running.name, err)
 	}
 	db.SetMaxOpenConns(maxOpenConns)
 	// As many idle as open, so that a burst of goroutines does not make
@@ -136,9 +144,7 @@ func (s *server) closeOnSignal(abort context.CancelFunc) (stop func()) {
 			return
 		}
 		abort()
-		if err := s.close(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-		}
+		s.report(s.close())
 		os.Exit(128 + int(sig.(syscall.Signal)))
 	}()
 	return func() {
@@ -154,7 +160,11 @@ func (s *server) open(ctx context.Context) error {
 		return err
 	}
 	for _, root := range runRoots() {
-		removeLeftovers(ctx, root)
+		// The tests do not depend on leftovers being gone, so a failure
+		// here is only reported.
+		if err := removeLeftovers(ctx, root); err != nil {
+			s.report(fmt.Errorf("%s: %w", s.name, err))
+		}
 	}
 	cluster, err := s.startCluster(ctx)
 	if err != nil {
@@ -178,17 +188,17 @@ func (s *server) startCluster(ctx context.Context) (*pgcluster.Cluster, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil, errors.New("pgtest: interrupted")
+		return nil, errors.New(s.name + ": interrupted")
 	}
 	dir, err := newRunDir()
 	if err != nil {
-		return nil, fmt.Errorf("pgtest: %w", err)
+		return nil, fmt.Errorf("%s: %w", s.name, err)
 	}
 	s.runDir = dir
 	// The server's account, which is postgres when the tests run as root,
 	// must reach the data and socket directories inside.
 	if err := os.Chmod(dir, 0o711); err != nil {
-		return nil, fmt.Errorf("pgtest: %w", err)
+		return nil, fmt.Errorf("%s: %w", s.name, err)
 	}
 	s.cluster, err = pgcluster.Start(ctx, pgcluster.Options{
 		DataDir:   filepath.Join(dir, dataSubdir),
@@ -196,7 +206,7 @@ func (s *server) startCluster(ctx context.Context) (*pgcluster.Cluster, error) {
 		Settings:  clusterSettings,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("pgtest: %w", err)
+		return nil, fmt.Errorf("%s: %w", s.name, err)
 	}
 	return s.cluster, nil
 }
@@ -206,7 +216,7 @@ func (s *server) startCluster(ctx context.Context) (*pgcluster.Cluster, error) {
 func (s *server) connect(ctx context.Context, dsn, what string) (int, error) {
 	admin, err := sql.Open("postgres", dsn)
 	if err != nil {
-		return 0, fmt.Errorf("pgtest: %s: %w", what, err)
+		return 0, fmt.Errorf("%s: %s: %w", s.name, what, err)
 	}
 	s.mu.Lock()
 	s.admin = admin
@@ -216,10 +226,10 @@ func (s *server) connect(ctx context.Context, dsn, what string) (int, error) {
 	err = admin.QueryRowContext(ctx, "SELECT current_setting('server_version'), current_setting('server_version_num')::int").
 		Scan(&version, &versionNum)
 	if err != nil {
-		return 0, fmt.Errorf("pgtest: connecting to %s: %w", what, err)
+		return 0, fmt.Errorf("%s: connecting to %s: %w", s.name, what, err)
 	}
 	if versionNum < minServerVersion {
-		return 0, fmt.Errorf("pgtest: %s runs PostgreSQL %s; pgtest needs 13 or later", what, version)
+		return 0, fmt.Errorf("%s: %s runs PostgreSQL %s; %s needs 13 or later", s.name, what, version, s.name)
 	}
 	return versionNum, nil
 }
@@ -250,7 +260,7 @@ func (s *server) close() error {
 		errs = append(errs, os.RemoveAll(s.runDir))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("pgtest: cleaning up: %w", err)
+		return fmt.Errorf("%s: cleaning up: %w", s.name, err)
 	}
 	return nil
 }
@@ -267,14 +277,14 @@ func (s *server) newDatabase(t testing.TB) string {
 	// part, among machines whose tests share the server of DATABASE_URL.
 	name := fmt.Sprintf("pgtest_%d_%d_%08x", os.Getpid(), s.count.Add(1), rand.Uint32())
 	if _, err := s.admin.ExecContext(t.Context(), "CREATE DATABASE "+name+s.createOptions); err != nil {
-		t.Fatalf("pgtest: creating a database: %v", err)
+		t.Fatalf("%s: creating a database: %v", s.name, err)
 	}
 	s.mu.Lock()
 	s.databases[name] = true
 	s.mu.Unlock()
 	t.Cleanup(func() {
 		if err := s.drop(name); err != nil {
-			t.Errorf("pgtest: %v", err)
+			t.Errorf("%s: %v", s.name, err)
 		}
 	})
 	return s.dbURL(name)
@@ -299,6 +309,14 @@ func (s *server) dropDatabase(name string) error {
 		return fmt.Errorf("dropping database %s: %w", name, err)
 	}
 	return nil
+}
+
+// report prints err, if there is one, to stderr: the tests' output, where
+// a failure that happens outside any test can still be seen.
+func (s *server) report(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 }
 
 // withDatabase returns dsn with its database replaced by name. Like

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 
 	"github.com/authkit/authkit/internal/pgcluster"
 )
@@ -56,28 +57,29 @@ func newRunDir() (string, error) {
 
 // removeLeftovers stops the servers of, and removes, the run directories in
 // root whose test binaries have died. Directories of live binaries are
-// theirs, as go test runs the binaries of several packages at once.
-// Failures are reported to stderr but do not fail the tests, which do not
-// depend on leftovers being gone.
-func removeLeftovers(ctx context.Context, root string) {
+// theirs, as go test runs the binaries of several packages at once. It
+// returns what failed, and carries on with the next directory after a
+// failure.
+func removeLeftovers(ctx context.Context, root string) error {
 	dirs, err := filepath.Glob(filepath.Join(root, runDirPrefix+"*"))
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "pgtest: looking for leftover clusters: %v\n", err)
-		return
+		return fmt.Errorf("looking for leftover clusters: %w", err)
 	}
+	var errs []error
 	for _, dir := range dirs {
 		pid, ok := runDirOwner(filepath.Base(dir))
 		if !ok || processAlive(pid) {
 			continue
 		}
 		if err := pgcluster.StopServer(ctx, filepath.Join(dir, dataSubdir), pgcluster.ImmediateShutdown); err != nil {
-			fmt.Fprintf(os.Stderr, "pgtest: stopping leftover cluster: %v\n", err)
+			errs = append(errs, fmt.Errorf("stopping leftover cluster: %w", err))
 			continue
 		}
 		if err := os.RemoveAll(dir); err != nil {
-			fmt.Fprintf(os.Stderr, "pgtest: removing leftover cluster: %v\n", err)
+			errs = append(errs, fmt.Errorf("removing leftover cluster: %w", err))
 		}
 	}
+	return errors.Join(errs...)
 }
 
 // runDirOwner returns the pid in the name of a run directory.
@@ -99,4 +101,19 @@ func runDirOwner(name string) (pid int, ok bool) {
 func processAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// ServerDir returns a new directory, removed when the test ends, that the
+// server's account can reach, for a test that starts a cluster of its own:
+// t.TempDir's directory is private to this process's account, which is not
+// the server's when the tests run as root.
+func ServerDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -14,7 +14,7 @@ import (
 
 func TestRemoveLeftovers_StopsAndRemovesTheClusterOfADeadRun(t *testing.T) {
 	t.Parallel()
-	root := serverDir(t)
+	root := ServerDir(t)
 	dir := filepath.Join(root, fmt.Sprintf("%s%d-1", runDirPrefix, deadPID(t)))
 	if err := os.Mkdir(dir, 0o711); err != nil {
 		t.Fatal(err)
@@ -31,7 +31,9 @@ func TestRemoveLeftovers_StopsAndRemovesTheClusterOfADeadRun(t *testing.T) {
 	t.Cleanup(func() { orphan.Stop() })
 	serverPID := postmasterPID(t, filepath.Join(dir, dataSubdir))
 
-	removeLeftovers(t.Context(), root)
+	if err := removeLeftovers(t.Context(), root); err != nil {
+		t.Fatal(err)
+	}
 
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s is still there (%v)", dir, err)
@@ -59,7 +61,9 @@ func TestRemoveLeftovers_LeavesOtherDirsAlone(t *testing.T) {
 		}
 	}
 
-	removeLeftovers(t.Context(), root)
+	if err := removeLeftovers(t.Context(), root); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, name := range names {
 		if _, err := os.Stat(filepath.Join(root, name)); err != nil {
@@ -89,17 +93,4 @@ func postmasterPID(t *testing.T, dataDir string) int {
 		t.Fatal(err)
 	}
 	return pid
-}
-
-// serverDir returns a new directory that the server's account can reach;
-// t.TempDir's own is private to this process's account.
-func serverDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, d := range []string{filepath.Dir(dir), dir} {
-		if err := os.Chmod(d, 0o711); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }
