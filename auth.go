@@ -21,6 +21,8 @@ type Auth struct {
 	user    store.SessionUser // the logged-in user, read with the session
 	pending *pendingLogin     // a login waiting for its second factor
 	slot    store.Slot        // what the session belongs to, shared with the session store
+	via     Via               // how the request authenticated
+	scopes  []string          // what a bearer credential may do
 
 	pendingExpired bool // the session held a pending login that timed out
 }
@@ -36,7 +38,10 @@ func (a *Auth) ready() error {
 	return nil
 }
 
-// requireLogin returns the logged-in user's state or ErrNotLoggedIn.
+// requireLogin returns the state of a user logged in with a session
+// (SEC-K2): ErrNotLoggedIn for an anonymous request, and
+// ErrCookieSessionRequired for one authenticated by an API key or access
+// token, which cannot change the account.
 func (a *Auth) requireLogin() (*sessionState, error) {
 	if err := a.ready(); err != nil {
 		return nil, err
@@ -44,7 +49,57 @@ func (a *Auth) requireLogin() (*sessionState, error) {
 	if a.state == nil {
 		return nil, ErrNotLoggedIn
 	}
+	if a.bearer() {
+		return nil, ErrCookieSessionRequired
+	}
 	return a.state, nil
+}
+
+// Via says how a request authenticated.
+type Via string
+
+// The ways a request can authenticate.
+const (
+	// ViaNone is an anonymous request.
+	ViaNone Via = ""
+	// ViaCookie is a session started by a login in this browser.
+	ViaCookie Via = "cookie"
+	// ViaRemembered is a session restored from a remember-me cookie
+	// (not fresh until [Auth.Reauthenticate]).
+	ViaRemembered Via = "remembered"
+	// ViaAPIKey is an Authorization: Bearer ak_… header.
+	ViaAPIKey Via = "api_key"
+	// ViaAccessToken is an Authorization: Bearer header with an access
+	// token of package tokens.
+	ViaAccessToken Via = "access_token"
+)
+
+// Via says how the request authenticated: [ViaNone] when nobody is logged
+// in.
+func (a *Auth) Via() Via {
+	switch {
+	case a.state == nil:
+		return ViaNone
+	case a.via != ViaNone:
+		return a.via
+	case a.state.Remembered:
+		return ViaRemembered
+	}
+	return ViaCookie
+}
+
+// bearer reports whether the request authenticated with a bearer
+// credential rather than a session.
+func (a *Auth) bearer() bool { return a.via == ViaAPIKey || a.via == ViaAccessToken }
+
+// HasScope reports whether the request may act within scope: a request
+// with a session may do anything its user may; one with an API key or
+// access token only what the credential's scopes list.
+func (a *Auth) HasScope(scope string) bool {
+	if a.state == nil {
+		return false
+	}
+	return !a.bearer() || slices.Contains(a.scopes, scope)
 }
 
 // IsLoggedIn reports whether the request belongs to a logged-in user.

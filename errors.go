@@ -143,6 +143,12 @@ var (
 	// nobody is logged in, and the user starts again.
 	ErrSessionRevoked = errors.New("authkit: the account's sessions were revoked meanwhile; please log in again")
 
+	// ErrCookieSessionRequired is returned by actions that change the
+	// account (its password, address, factors or keys) when the request
+	// authenticated with an API key or access token rather than a session
+	// (SEC-K2).
+	ErrCookieSessionRequired = errors.New("authkit: this needs a login session, not an API key or access token")
+
 	// ErrSchemaOutdated is returned by New when the database lacks
 	// authkit's tables or has an older schema than this release needs.
 	// The error says what to run: sqlschema.Apply, or psql -f
@@ -255,6 +261,7 @@ var statusCodes = []struct {
 	{ErrInvalidPhone, http.StatusBadRequest},
 	{ErrInvalidRole, http.StatusBadRequest},
 	{ErrInvalidStatus, http.StatusBadRequest},
+	{ErrUnsupportedHash, http.StatusBadRequest},
 	{ErrTokenInvalid, http.StatusBadRequest},
 	{ErrTokenExpired, http.StatusBadRequest},
 	{ErrMethodNotEnabled, http.StatusBadRequest},
@@ -269,6 +276,7 @@ var statusCodes = []struct {
 	{ErrEmailNotVerified, http.StatusForbidden},
 	{ErrAccountStatus, http.StatusForbidden},
 	{ErrReauthenticationRequired, http.StatusForbidden},
+	{ErrCookieSessionRequired, http.StatusForbidden},
 	{ErrUserNotFound, http.StatusNotFound},
 	{ErrEmailTaken, http.StatusConflict},
 	{ErrMethodAlreadyEnabled, http.StatusConflict},
@@ -284,14 +292,15 @@ var statusCodes = []struct {
 //     (the password was right; the second step comes next);
 //   - 400 Bad Request for malformed or unusable input: [ErrInvalidEmail],
 //     the password policy's errors, [ErrInvalidPhone], [ErrInvalidRole],
-//     [ErrInvalidStatus], [ErrTokenInvalid], [ErrTokenExpired],
+//     [ErrInvalidStatus], [ErrUnsupportedHash], [ErrTokenInvalid], [ErrTokenExpired],
 //     [ErrMethodNotEnabled], [ErrSecondFactorNotVerified];
 //   - 401 Unauthorized when who the caller is was not proved:
 //     [ErrInvalidCredentials], [ErrNotLoggedIn], [ErrSessionRevoked], and
 //     the second step's [ErrSecondFactorInvalid], [ErrTooManyWrongCodes],
 //     [ErrNoPendingLogin], [ErrSecondFactorExpired];
 //   - 403 Forbidden when it was, but the account may not do this:
-//     [ErrEmailNotVerified], [*StatusError], [ErrReauthenticationRequired];
+//     [ErrEmailNotVerified], [*StatusError], [ErrReauthenticationRequired],
+//     [ErrCookieSessionRequired];
 //   - 404 Not Found for [ErrUserNotFound];
 //   - 409 Conflict for [ErrEmailTaken] and [ErrMethodAlreadyEnabled];
 //   - 429 Too Many Requests for a [*TooManyRequestsError] (send its

@@ -9,6 +9,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/authkit/authkit/internal/core"
 	"github.com/authkit/authkit/internal/store"
 )
 
@@ -24,6 +25,7 @@ type Kit struct {
 	now      func() time.Time
 
 	activityEvery time.Duration // how often a session records its activity
+	bearer        core.Bearer   // verifies access tokens, when package tokens is in use
 
 	rememberCookie string // the remember-me cookie's name, prefixed when Secure
 

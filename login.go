@@ -81,19 +81,7 @@ func (a *Auth) Login(email, password string, remember bool) error {
 	if rehash {
 		k.upgradeHash(a.ctx(), u.ID, password)
 	}
-	if err := k.eligible(u); err != nil {
-		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: failureDetail(err)})
-		return err
-	}
-	_, factors, err := k.userFactors(a.ctx(), u.ID)
-	if err != nil {
-		return err
-	}
-	if methods := enabledOnly(factors); len(methods) > 0 {
-		return a.beginSecondFactor(u, remember, methods)
-	}
-	_, err = a.startSession(u, sessionStart{fresh: true, remember: remember, how: "password"})
-	return err
+	return a.admit(u, admission{how: "password", fresh: true, remember: remember})
 }
 
 // Logout ends this device's session on the server, so that replaying its

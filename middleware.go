@@ -4,6 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
+
+	"github.com/authkit/authkit/internal/store"
 )
 
 type contextKey struct{}
@@ -40,8 +43,51 @@ func (k *Kit) Middleware(next http.Handler) http.Handler {
 		// the session store can tell the core what the session belongs to,
 		// and the core tell the store how to write it back.
 		a := &Auth{kit: k}
-		load.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), contextKey{}, a)))
+		r = r.WithContext(context.WithValue(r.Context(), contextKey{}, a))
+		if credential, ok := bearerCredential(r); ok {
+			k.serveBearer(w, r, a, credential, next)
+			return
+		}
+		load.ServeHTTP(w, r)
 	})
+}
+
+// bearerCredential returns the credential of an Authorization: Bearer
+// header.
+func bearerCredential(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, credential, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(credential), true
+}
+
+// maxBearerLength bounds the credentials looked at; longer ones are not
+// any of authkit's.
+const maxBearerLength = 4096
+
+// serveBearer serves a request that authenticates with a bearer
+// credential: it gets no cookie session (SEC-K2) — an empty one that is
+// never saved, so handlers can use the session API without effect — and
+// is logged in as the credential's user if the credential is valid, or
+// anonymous if it is not.
+func (k *Kit) serveBearer(w http.ResponseWriter, r *http.Request, a *Auth, credential string, next http.Handler) {
+	ctx, err := k.sessions.Load(r.Context(), "")
+	if err != nil {
+		k.cfg.ErrorHandler(w, r, unavailable("session", err))
+		return
+	}
+	r = r.WithContext(ctx)
+	a.w, a.r = w, r
+	if k.bearer != nil && len(credential) <= maxBearerLength {
+		if id, err := k.bearer.Authenticate(ctx, credential); err == nil {
+			a.state = &sessionState{UserID: id.UserID, CreatedAt: id.IssuedAt, LastActive: k.now()}
+			a.user = store.SessionUser{Email: id.Email, Verified: true, Roles: id.Roles}
+			a.via, a.scopes = ViaAccessToken, id.Scopes
+		}
+	}
+	next.ServeHTTP(w, r)
 }
 
 // From returns the [Auth] bound to r. It never returns nil: for a request

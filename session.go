@@ -97,6 +97,39 @@ func (k *Kit) eligible(u store.User) error {
 	return checkLoginStatus(Status(u.Status))
 }
 
+// admission is how a way in that has proved who the user is wants them
+// let in.
+type admission struct {
+	how        string // for the audit log
+	fresh      bool   // the user just proved the password
+	remember   bool   // remember the device
+	twoFactors bool   // the way in proved two factors at once
+}
+
+// admit is the last step of every way in that proves who the user is
+// (the password, OAuth, a passkey, a link or a code): the eligibility rule,
+// then the second factor if the user has one and the way in did not prove
+// two, then the session. u must have been read before the credentials were
+// checked, so that a revocation since wins (SEC-S8).
+func (a *Auth) admit(u store.User, ad admission) error {
+	k := a.kit
+	if err := k.eligible(u); err != nil {
+		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: ad.how + ": " + failureDetail(err)})
+		return err
+	}
+	if !ad.twoFactors {
+		_, factors, err := k.userFactors(a.ctx(), u.ID)
+		if err != nil {
+			return err
+		}
+		if methods := enabledOnly(factors); len(methods) > 0 {
+			return a.beginSecondFactor(u, ad.remember, methods)
+		}
+	}
+	_, err := a.startSession(u, sessionStart{fresh: ad.fresh, remember: ad.remember, how: ad.how})
+	return err
+}
+
 // sessionStart says how a session begins.
 type sessionStart struct {
 	restore  *store.Rotation // restored from a remember-me token, rotating it
