@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
-
 )
 
 // The benchmarks run the middleware in-process (no network) and report

@@ -33,8 +33,10 @@ func (c coreKit) EncryptionKey() []byte       { return c.k.cfg.EncryptionKey }
 func (c coreKit) BaseURL() string             { return c.k.cfg.BaseURL }
 func (c coreKit) SetBearer(b core.Bearer)     { c.k.bearer = b }
 
-func (c coreKit) Put(r *http.Request, key string, value any) { c.k.sessions.Put(r.Context(), key, value) }
-func (c coreKit) Pop(r *http.Request, key string) any        { return c.k.sessions.Pop(r.Context(), key) }
+func (c coreKit) Put(r *http.Request, key string, value any) {
+	c.k.sessions.Put(r.Context(), key, value)
+}
+func (c coreKit) Pop(r *http.Request, key string) any { return c.k.sessions.Pop(r.Context(), key) }
 
 func (c coreKit) User(ctx context.Context, userID int64) (core.User, error) {
 	u, err := c.k.store.UserByID(ctx, userID)
