@@ -394,7 +394,7 @@ func validate(cfg *Config) error {
 
 func defaultErrorHandler(log *slog.Logger) func(http.ResponseWriter, *http.Request, error) {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
-		log.ErrorContext(r.Context(), "authkit: request failed", "error", err, "path", r.URL.Path)
+		log.ErrorContext(r.Context(), "authkit: request failed", "error", err, "cause", cause(err), "path", r.URL.Path)
 		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // Errors for fixed conditions. Every error authkit returns matches one of
@@ -224,6 +226,23 @@ func internal(what string, err error) error {
 		return nil
 	}
 	return &hiddenError{sentinel: ErrInternal, what: what, err: err}
+}
+
+// cause describes, for the operator's log, the database error behind an
+// ErrUnavailable: PostgreSQL's error code and message (never its detail,
+// which can quote values), or the error itself for a network failure or
+// an expired deadline. It is "" for other errors, whose text can hold a
+// secret (a Mailer's can quote the code it failed to send).
+func cause(err error) string {
+	var h *hiddenError
+	if !errors.As(err, &h) || h.sentinel != ErrUnavailable {
+		return ""
+	}
+	var pqErr *pq.Error
+	if errors.As(h.err, &pqErr) {
+		return string(pqErr.Code) + " " + pqErr.Message
+	}
+	return h.err.Error()
 }
 
 // unavailable hides a database failure behind ErrUnavailable: the message
