@@ -94,7 +94,10 @@ func (k *Kit) eligible(u store.User) error {
 	if !u.Verified && !k.cfg.DisableEmailVerification {
 		return ErrEmailNotVerified
 	}
-	return checkLoginStatus(Status(u.Status))
+	if Status(u.Status) != StatusNormal {
+		return &StatusError{Status: Status(u.Status)}
+	}
+	return nil
 }
 
 // admission is how a way in that has proved who the user is wants them
@@ -128,6 +131,37 @@ func (a *Auth) admit(u store.User, ad admission) error {
 	}
 	_, err := a.startSession(u, sessionStart{fresh: ad.fresh, remember: ad.remember, how: ad.how})
 	return err
+}
+
+// beginSecondFactor parks a login that passed the password check in the
+// session, under a new token, until the second factor is proved. Like a
+// session, the pending login is created only if u.Epoch is still the
+// user's revocation counter (SEC-S8).
+func (a *Auth) beginSecondFactor(u store.User, remember bool, methods []SecondFactor) error {
+	k := a.kit
+	now := k.now()
+	p := &pendingLogin{AttemptID: token.Random(16), UserID: u.ID, ExpiresAt: now.Add(k.cfg.TwoFactorTimeout)}
+	started, err := k.store.CreateAttempt(a.ctx(), store.Attempt{
+		ID: p.AttemptID, UserID: u.ID, Remember: remember, Epoch: u.Epoch, CreatedAt: now, ExpiresAt: p.ExpiresAt,
+	})
+	if err != nil {
+		return unavailable("store pending login", err)
+	}
+	if !started {
+		return a.refusedStart(u.ID, "second factor required")
+	}
+	if a.state != nil { // someone else was logged in here: they are now logged out
+		if err := a.endSession("another login"); err != nil {
+			return err
+		}
+	}
+	if err := k.sessions.RenewToken(a.ctx()); err != nil {
+		return unavailable("renew session token", err)
+	}
+	k.sessions.Put(a.ctx(), sessionKey, sessionState{Pending: p, CreatedAt: now, LastActive: now})
+	a.pending = p
+	a.audit(auditEvent{event: eventLogin, outcome: outcomePending, userID: u.ID, detail: "second factor required"})
+	return &SecondFactorRequiredError{Methods: methods}
 }
 
 // sessionStart says how a session begins.

@@ -36,11 +36,3 @@ func (s Status) String() string {
 
 // Valid reports whether s is one of the six defined statuses.
 func (s Status) Valid() bool { return s >= StatusNormal && int(s) < len(statusNames) }
-
-// checkLoginStatus returns the error Login gives for an account in status s.
-func checkLoginStatus(s Status) error {
-	if s == StatusNormal {
-		return nil
-	}
-	return &StatusError{Status: s}
-}
