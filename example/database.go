@@ -32,6 +32,10 @@ func openDatabase(ctx context.Context, url string) (*sqlx.DB, func(), error) {
 		stopServer()
 		return nil, nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
+	// A bounded pool: if the database stalls, requests fail after
+	// authkit's QueryTimeout instead of each holding a new connection.
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(20)
 	return db, func() {
 		closeLogged("database", db.Close)
 		stopServer()
