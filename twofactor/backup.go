@@ -40,7 +40,8 @@ var backupSymbols = func() [256]byte {
 // NewBackupCodes returns n distinct backup codes of the form "xxxxx-xxxxx",
 // each carrying 50 bits from crypto/rand. A count below MinBackupCodes is
 // raised to MinBackupCodes. Each code is already in the form
-// NormalizeBackupCode returns, so it can be hashed with HashCode as is.
+// NormalizeBackupCode returns, so it can be hashed as is: with a slow,
+// salted hash such as argon2id, as 50 bits are too few for a fast one.
 func NewBackupCodes(n int) []string {
 	n = max(n, MinBackupCodes)
 	codes := make([]string, 0, n)

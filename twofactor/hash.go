@@ -11,8 +11,10 @@ import (
 // application may compute; the version lets the scheme change later.
 const hashDomain = "authkit/twofactor code v1\x00"
 
-// HashCode returns the SHA-256 hash under which a normalized code (from
-// NormalizeNumericCode, NormalizeBackupCode or NewBackupCodes) is stored.
+// HashCode returns the SHA-256 hash under which a normalized numeric code
+// (from NormalizeNumericCode) is stored. It suits short-lived codes whose
+// guesses are counted; long-lived backup codes need a slow, salted hash
+// instead (see NewBackupCodes).
 //
 // binding names the context the code belongs to, for example
 // "email-login:" plus the pending login's id, or "backup:" plus the user's
