@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
+
 	"github.com/authkit/authkit/internal/store"
 )
 
@@ -279,5 +282,34 @@ func TestSessionStore_ARequestInFlightCannotWriteBackARevokedSession(t *testing.
 	})
 	if d.userID() != 0 {
 		t.Fatal("the revoked session is logged in")
+	}
+}
+
+func TestForeignSessionStore_RevocationStillWinsAtTheNextRequest(t *testing.T) { // SEC-S8
+	t.Parallel()
+	// An app that brings its own session manager (here scs's memory store)
+	// pays a second query per request for the revocation check, and gets
+	// the same guarantee.
+	sessions := scs.New()
+	sessions.Store = memstore.New()
+	sessions.HashTokenInStore = true
+	sessions.Cookie.Secure = true
+	e := newEnv(t, func(c *Config) { c.Sessions = sessions })
+	id := e.user("foreign@example.com")
+	d := loggedInDevice(t, e, "foreign@example.com", "")
+	other := loggedInDevice(t, e, "foreign@example.com", "")
+	d.do(func(a *Auth) {
+		if a.UserID() != id {
+			t.Fatal("not logged in through the app's session manager")
+		}
+		// A revocation runs while this request is in flight; the request
+		// then writes its session back to the app's store.
+		if err := other.err(func(a *Auth) error { return a.LogoutEverywhere() }); err != nil {
+			t.Fatal(err)
+		}
+		e.kit.Sessions().Put(a.ctx(), "flash", "written back")
+	})
+	if got := d.userID(); got != 0 {
+		t.Fatalf("a session revoked during its request is logged in as %d", got)
 	}
 }
