@@ -32,6 +32,9 @@ const (
 	eventEmailChange          = "email_change"
 	eventResettableChange     = "resettable_change"
 	eventRememberTheft        = "remember_theft"
+	eventSessionRevoked       = "session_revoked"
+	eventAPIKeyCreated        = "api_key_created"
+	eventAPIKeyRevoked        = "api_key_revoked"
 )
 
 // AuditEntry is one authentication event of the audit log: who (UserID,

@@ -43,6 +43,32 @@ func BenchmarkMiddleware_LoggedIn(b *testing.B) {
 	runBench(b, h, req, queries)
 }
 
+func BenchmarkMiddleware_APIKey(b *testing.B) {
+	e, queries := benchEnv(b)
+	e.user("bench@example.com")
+	var secret string
+	d := e.device()
+	d.do(func(a *Auth) {
+		if err := a.Login("bench@example.com", testPassword, false); err != nil {
+			b.Fatal(err)
+		}
+	})
+	d.do(func(a *Auth) {
+		var err error
+		if _, secret, err = a.APIKeys().Create(APIKeySpec{Name: "bench"}); err != nil {
+			b.Fatal(err)
+		}
+	})
+	h := e.kit.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if From(r).Via() != ViaAPIKey {
+			b.Fatal("not authenticated by the key")
+		}
+	}))
+	req := httptest.NewRequest("GET", "https://example.com/", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	runBench(b, h, req, queries)
+}
+
 func runBench(b *testing.B, h http.Handler, req *http.Request, queries *atomic.Int64) {
 	b.ReportAllocs()
 	queries.Store(0)

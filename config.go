@@ -152,6 +152,14 @@ type Config struct {
 	// two-factor codes. The zero value is the default set, see [Limits].
 	Limits Limits
 
+	// APIKeyScopes, when set, says which scopes a user with the given
+	// roles may give an API key: creating a key with any other scope fails
+	// with ErrScopeNotAllowed, and a key loses, at each request, the scopes
+	// its owner's roles no longer allow. The default, nil, lets keys carry
+	// any scope: the app decides what each scope means, with
+	// [Auth.HasScope].
+	APIKeyScopes func(roles []string) []string
+
 	// TrustedProxies lists the reverse proxies (load balancers) in front
 	// of the app. Only when a request comes from one of them is
 	// ClientIPHeader believed; otherwise the client IP is the connection's

@@ -68,6 +68,7 @@ func TestSessionCore_RulesAreWrittenOnce(t *testing.T) { // SEC-S9
 		// One place revokes.
 		{"revoking a user's sessions", `store\.Revoke\(`, "session.go", 1},
 		{"revoking a remember-me token's sessions", `store\.RevokeRemember\(`, "session.go", 1},
+		{"revoking one device", `store\.RevokeDevice\(`, "session.go", 1},
 	} {
 		re := regexp.MustCompile(tc.pattern)
 		for path, text := range files {

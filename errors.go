@@ -76,6 +76,25 @@ var (
 	// or email.
 	ErrUserNotFound = errors.New("authkit: user not found")
 
+	// ErrNotFound is returned for an id (of a session, an API key) that
+	// names nothing of the logged-in user's: another user's is not found
+	// either.
+	ErrNotFound = errors.New("authkit: not found")
+
+	// ErrInvalidAPIKeySpec is returned by APIKeys.Create for a name that
+	// is empty, padded, longer than 100 characters or holds control
+	// characters, for more than 32 scopes or a malformed one, and for a
+	// negative lifetime or one under a minute.
+	ErrInvalidAPIKeySpec = errors.New("authkit: invalid API key name, scopes or lifetime")
+
+	// ErrScopeNotAllowed is returned by APIKeys.Create for a scope that
+	// Config.APIKeyScopes does not allow the user's roles.
+	ErrScopeNotAllowed = errors.New("authkit: the account may not give a key that scope")
+
+	// ErrTooManyAPIKeys is returned by APIKeys.Create when the user has
+	// 100 live keys; revoke some first.
+	ErrTooManyAPIKeys = errors.New("authkit: too many API keys")
+
 	// ErrInvalidStatus is returned for a Status value outside the six
 	// defined ones.
 	ErrInvalidStatus = errors.New("authkit: invalid status")
@@ -280,6 +299,7 @@ var statusCodes = []struct {
 	{ErrInvalidPhone, http.StatusBadRequest},
 	{ErrInvalidRole, http.StatusBadRequest},
 	{ErrInvalidStatus, http.StatusBadRequest},
+	{ErrInvalidAPIKeySpec, http.StatusBadRequest},
 	{ErrUnsupportedHash, http.StatusBadRequest},
 	{ErrTokenInvalid, http.StatusBadRequest},
 	{ErrTokenExpired, http.StatusBadRequest},
@@ -296,9 +316,12 @@ var statusCodes = []struct {
 	{ErrAccountStatus, http.StatusForbidden},
 	{ErrReauthenticationRequired, http.StatusForbidden},
 	{ErrCookieSessionRequired, http.StatusForbidden},
+	{ErrScopeNotAllowed, http.StatusForbidden},
 	{ErrUserNotFound, http.StatusNotFound},
+	{ErrNotFound, http.StatusNotFound},
 	{ErrEmailTaken, http.StatusConflict},
 	{ErrMethodAlreadyEnabled, http.StatusConflict},
+	{ErrTooManyAPIKeys, http.StatusConflict},
 	{ErrMailNotSent, http.StatusBadGateway},
 	{ErrSMSNotSent, http.StatusBadGateway},
 	{ErrNoMailer, http.StatusNotImplemented},
@@ -311,7 +334,8 @@ var statusCodes = []struct {
 //     (the password was right; the second step comes next);
 //   - 400 Bad Request for malformed or unusable input: [ErrInvalidEmail],
 //     the password policy's errors, [ErrInvalidPhone], [ErrInvalidRole],
-//     [ErrInvalidStatus], [ErrUnsupportedHash], [ErrTokenInvalid], [ErrTokenExpired],
+//     [ErrInvalidStatus], [ErrUnsupportedHash], [ErrInvalidAPIKeySpec],
+//     [ErrTokenInvalid], [ErrTokenExpired],
 //     [ErrMethodNotEnabled], [ErrSecondFactorNotVerified];
 //   - 401 Unauthorized when who the caller is was not proved:
 //     [ErrInvalidCredentials], [ErrNotLoggedIn], [ErrSessionRevoked], and
@@ -319,9 +343,10 @@ var statusCodes = []struct {
 //     [ErrNoPendingLogin], [ErrSecondFactorExpired];
 //   - 403 Forbidden when it was, but the account may not do this:
 //     [ErrEmailNotVerified], [*StatusError], [ErrReauthenticationRequired],
-//     [ErrCookieSessionRequired];
-//   - 404 Not Found for [ErrUserNotFound];
-//   - 409 Conflict for [ErrEmailTaken] and [ErrMethodAlreadyEnabled];
+//     [ErrCookieSessionRequired], [ErrScopeNotAllowed];
+//   - 404 Not Found for [ErrUserNotFound] and [ErrNotFound];
+//   - 409 Conflict for [ErrEmailTaken], [ErrMethodAlreadyEnabled] and
+//     [ErrTooManyAPIKeys];
 //   - 429 Too Many Requests for a [*TooManyRequestsError] (send its
 //     RetryAfter as a Retry-After header);
 //   - 501 Not Implemented for [ErrNoMailer] and [ErrNoSMSSender];

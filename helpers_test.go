@@ -172,6 +172,19 @@ func testApp(kit *Kit) http.Handler {
 	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, strconv.FormatInt(From(r).UserID(), 10))
 	})
+	mux.HandleFunc("GET /via", func(w http.ResponseWriter, r *http.Request) {
+		a := From(r)
+		fmt.Fprintf(w, "%d %s deploy=%v admin=%v", a.UserID(), a.Via(), a.HasScope("deploy"), a.HasScope("admin"))
+	})
+	mux.HandleFunc("GET /scopes", func(w http.ResponseWriter, r *http.Request) {
+		a := From(r)
+		fmt.Fprintf(w, "read=%v write=%v", a.HasScope("read"), a.HasScope("write"))
+	})
+	mux.HandleFunc("GET /cookie-only", func(w http.ResponseWriter, r *http.Request) {
+		for _, err := range cookieOnlyActions(From(r)) {
+			fmt.Fprintln(w, err)
+		}
+	})
 	return mux
 }
 

@@ -2,9 +2,12 @@ package authkit
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/authkit/authkit/internal/store"
 )
@@ -80,7 +83,14 @@ func (k *Kit) serveBearer(w http.ResponseWriter, r *http.Request, a *Auth, crede
 	}
 	r = r.WithContext(ctx)
 	a.w, a.r = w, r
-	if k.bearer != nil && len(credential) <= maxBearerLength {
+	switch {
+	case len(credential) > maxBearerLength:
+	case strings.HasPrefix(credential, apiKeyPrefix):
+		if err := a.authenticateAPIKey(ctx, credential); err != nil {
+			k.refuse(w, r, err)
+			return
+		}
+	case k.bearer != nil:
 		if id, err := k.bearer.Authenticate(ctx, credential); err == nil {
 			a.state = &sessionState{UserID: id.UserID, CreatedAt: id.IssuedAt, LastActive: k.now()}
 			a.user = store.SessionUser{Email: id.Email, Verified: true, Roles: id.Roles}
@@ -88,6 +98,18 @@ func (k *Kit) serveBearer(w http.ResponseWriter, r *http.Request, a *Auth, crede
 		}
 	}
 	next.ServeHTTP(w, r)
+}
+
+// refuse answers a request the middleware cannot serve: 429 with
+// Retry-After for a throttle, Config.ErrorHandler (503) for the database.
+func (k *Kit) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	var tm *TooManyRequestsError
+	if errors.As(err, &tm) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(tm.RetryAfter.Round(time.Second)/time.Second)))
+		http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)
+		return
+	}
+	k.cfg.ErrorHandler(w, r, err)
 }
 
 // From returns the [Auth] bound to r. It never returns nil: for a request
@@ -189,8 +211,9 @@ func (a *Auth) load() error {
 		return a.restore()
 	}
 	if now.Sub(st.LastActive) >= k.activityEvery {
-		st.LastActive = now
-		k.sessions.Put(a.ctx(), sessionKey, st)
+		if err := a.recordActivity(&st, now); err != nil {
+			return err
+		}
 	}
 	a.state, a.user = &st, user
 	return nil

@@ -25,7 +25,8 @@ type probe struct {
 	statements atomic.Int64
 
 	mu    sync.Mutex
-	holds []*hold
+	holds []*hold // armed
+	all   []*hold
 }
 
 // hold is a statement held by a probe.
@@ -33,6 +34,7 @@ type hold struct {
 	match   string
 	reached chan struct{}
 	release chan struct{}
+	once    sync.Once
 }
 
 // holdNext makes the next statement containing match wait, before it
@@ -41,6 +43,7 @@ func (p *probe) holdNext(match string) *hold {
 	h := &hold{match: match, reached: make(chan struct{}), release: make(chan struct{})}
 	p.mu.Lock()
 	p.holds = append(p.holds, h)
+	p.all = append(p.all, h)
 	p.mu.Unlock()
 	return h
 }
@@ -56,7 +59,17 @@ func (h *hold) wait(t testing.TB) {
 }
 
 // let lets the held statement run.
-func (h *hold) let() { close(h.release) }
+func (h *hold) let() { h.once.Do(func() { close(h.release) }) }
+
+// letAll lets every hold go, so that a test that failed while one was held
+// can end.
+func (p *probe) letAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, h := range p.all {
+		h.let()
+	}
+}
 
 func (p *probe) before(query string) {
 	p.statements.Add(1)
@@ -92,6 +105,7 @@ func probedEnv(t testing.TB, opts ...func(*Config)) (*env, *probe) {
 		t.Fatal(err)
 	}
 	e := newEnvOn(t, db, opts...)
+	t.Cleanup(p.letAll) // runs before the env's cleanup closes the Kit
 	p.statements.Store(0)
 	return e, p
 }

@@ -25,6 +25,7 @@ type raceWorld struct {
 	revoker  *device
 	resetTok string  // a password-reset token of the user
 	thief    *device // holds a stale copy of the racer's remember-me cookie
+	apiKey   string  // a key the racer made
 }
 
 // revocation is one revoking call.
@@ -63,6 +64,24 @@ var revocations = []revocation{
 	}},
 	{name: "theft detection", tokenOnly: true, do: func(w *raceWorld) error {
 		w.thief.do(func(a *Auth) {}) // the stale cookie trips the detection
+		return nil
+	}},
+	{name: "RevokeSession", tokenOnly: true, do: func(w *raceWorld) error {
+		// The user ends the racer's device from their list of sessions.
+		var list []Device
+		if err := w.revoker.err(func(a *Auth) (err error) { list, err = a.Sessions(); return err }); err != nil {
+			return err
+		}
+		for _, d := range list {
+			if !d.Current {
+				// A session that came from the same token as one ended
+				// before has ended with it.
+				err := w.revoker.err(func(a *Auth) error { return a.RevokeSession(d.ID) })
+				if err != nil && !errors.Is(err, ErrNotFound) {
+					return err
+				}
+			}
+		}
 		return nil
 	}},
 }
@@ -122,6 +141,15 @@ var waysIn = []wayIn{
 		}
 		return inBackground(t, p.holdNext(startsSession), func() error {
 			return racer.err(func(a *Auth) error { return a.CompleteTwoFactorLogin() })
+		})
+	}},
+	{name: "API key creation", refused: true, race: func(t *testing.T, w *raceWorld, racer *device, p *probe, _ string) func() error {
+		*racer = *loggedInDevice(t, w.e, w.email, "")
+		return inBackground(t, p.holdNext("INSERT INTO authkit_api_keys"), func() error {
+			return racer.err(func(a *Auth) (err error) {
+				_, w.apiKey, err = a.APIKeys().Create(APIKeySpec{Name: "raced"})
+				return err
+			})
 		})
 	}},
 	{name: "remember-me restore", fromToken: true, race: func(t *testing.T, w *raceWorld, racer *device, p *probe, _ string) func() error {
@@ -212,7 +240,14 @@ func raceOne(t *testing.T, rv revocation, way wayIn) {
 	if rv.keepsRevoker || rv.tokenOnly {
 		kept = 1 // the revoker's own session
 	}
-	for table, want := range map[string]int{"sessions": kept, "user_sessions": kept, "remembers": 0, "two_factor_attempts": 0} {
+	keys := 0
+	if rv.tokenOnly {
+		keys = -1 // one device's end leaves the user's keys alone
+	}
+	for table, want := range map[string]int{"sessions": kept, "user_sessions": kept, "remembers": 0, "two_factor_attempts": 0, "api_keys": keys} {
+		if want < 0 {
+			continue
+		}
 		var n int
 		if err := e.db.Get(&n, `SELECT count(*) FROM authkit_`+table+` WHERE user_id = $1`, w.id); err != nil {
 			t.Fatal(err)
@@ -232,6 +267,11 @@ func raceOne(t *testing.T, rv revocation, way wayIn) {
 		delete(racer.cookies, sessionCookieName(e))
 		if got := racer.userID(); got != 0 {
 			t.Fatalf("after %s, the racer's remember-me cookie logs in as %d", rv.name, got)
+		}
+	}
+	if w.apiKey != "" {
+		if _, body, _ := e.bearer(w.apiKey, "/whoami"); body != "0" {
+			t.Fatalf("after %s, the API key the racer made authenticates as %s", rv.name, body)
 		}
 	}
 	if rv.keepsRevoker && w.revoker.userID() != w.id {

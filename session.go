@@ -194,7 +194,7 @@ func (a *Auth) startSession(u store.User, how sessionStart) (rotated bool, err e
 	now := k.now()
 	info := a.info()
 	n := store.NewSession{
-		UserID: u.ID, Epoch: u.Epoch, Key: a.sessionKeyOf(), Replaces: oldKey,
+		ID: token.Random(16), UserID: u.ID, Epoch: u.Epoch, Key: a.sessionKeyOf(), Replaces: oldKey,
 		CreatedAt: now, ExpiresAt: now.Add(k.cfg.SessionLifetime),
 		IP: info.ip, UserAgent: info.userAgent, Restore: how.restore,
 	}
@@ -325,6 +325,22 @@ func (k *Kit) revokeRememberToken(ctx context.Context, selector string) (int64, 
 	return userID, k.deleteForeignSessions(ctx, keys)
 }
 
+// revokeDevice ends one session of a user and its device's remember-me
+// token, and returns the keys of the sessions that ended.
+func (k *Kit) revokeDevice(ctx context.Context, userID int64, id string) ([]string, error) {
+	if id == "" || len(id) > 64 {
+		return nil, ErrNotFound
+	}
+	keys, err := k.store.RevokeDevice(ctx, userID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, unavailable("revoke session", err)
+	}
+	return keys, k.deleteForeignSessions(ctx, keys)
+}
+
 // deleteForeignSessions deletes ended sessions from a session store that
 // Config.Sessions brought; authkit's own store lost them in the statement
 // that ended them.
@@ -338,6 +354,19 @@ func (k *Kit) deleteForeignSessions(ctx context.Context, keys []string) error {
 		}
 	}
 	return nil
+}
+
+// recordActivity notes that the session was active now, for IdleTimeout
+// and the user's list of devices. authkit's own store records it when it
+// writes the session back; another store costs a query.
+func (a *Auth) recordActivity(st *sessionState, now time.Time) error {
+	st.LastActive = now
+	a.kit.sessions.Put(a.ctx(), sessionKey, *st)
+	if a.kit.ownStore {
+		a.slot.SeenAt = now
+		return nil
+	}
+	return unavailable("record activity", a.kit.store.TouchSession(a.ctx(), a.sessionKeyOf(), now))
 }
 
 // liveUser returns the user behind the request's session if the session

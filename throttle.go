@@ -44,6 +44,10 @@ type Limits struct {
 	// try, across all pending logins (each of which also allows only 5).
 	// The default is Burst 20, then one every 3 minutes.
 	CodeEntryPerUser Limit
+	// APIKeyFailuresPerIP bounds the requests with an API key that does
+	// not work from one client IP; once it is spent, such requests answer
+	// 429. The default is Burst 20, then one every 30 seconds.
+	APIKeyFailuresPerIP Limit
 }
 
 func (l *Limits) setDefaults() {
@@ -62,6 +66,7 @@ func (l *Limits) setDefaults() {
 	def(&l.EmailPerIP, 20, 3*time.Minute)
 	def(&l.CodeSendPerUser, 10, 6*time.Minute)
 	def(&l.CodeEntryPerUser, 20, 3*time.Minute)
+	def(&l.APIKeyFailuresPerIP, 20, 30*time.Second)
 }
 
 func (l *Limits) validate() error {
@@ -69,6 +74,7 @@ func (l *Limits) validate() error {
 		"LoginPerAccount": l.LoginPerAccount, "LoginPerIP": l.LoginPerIP, "RegisterPerIP": l.RegisterPerIP,
 		"EmailPerAddress": l.EmailPerAddress, "EmailPerIP": l.EmailPerIP,
 		"CodeSendPerUser": l.CodeSendPerUser, "CodeEntryPerUser": l.CodeEntryPerUser,
+		"APIKeyFailuresPerIP": l.APIKeyFailuresPerIP,
 	} {
 		if lim.Burst < 1 || lim.Every <= 0 {
 			return configError("Limits.%s needs a positive Burst and Every", name)

@@ -35,6 +35,7 @@ type SessionUser struct {
 
 // NewSession is a session the core starts.
 type NewSession struct {
+	ID     string // the session's public id, for the user's list of devices
 	UserID int64
 	// Epoch is the user's session_epoch read before the credentials were
 	// checked; the session starts only if it is still the user's.
@@ -103,8 +104,9 @@ func (s *Store) StartSession(ctx context.Context, n NewSession, audit AuditEntry
 		     tok AS (SELECT r.selector FROM {remembers} r
 		             WHERE $12 AND r.selector = $13 AND r.user_id = $1 AND r.epoch = $2 FOR UPDATE),
 		     ok AS (SELECT id FROM cur WHERE NOT $12 OR EXISTS (SELECT 1 FROM tok)),
-		     ins AS (INSERT INTO {user_sessions} (token, user_id, epoch, created_at, expires_at, ip, user_agent, remember_selector)
-		             SELECT $3, id, $2, $4, $5, $6, $7, $20 FROM ok RETURNING 1),
+		     ins AS (INSERT INTO {user_sessions} (token, id, user_id, epoch, created_at, last_seen_at, expires_at,
+		                 ip, user_agent, remember_selector, remembered)
+		             SELECT $3, $24, id, $2, $4, $4, $5, $6, $7, $20, $12 FROM ok RETURNING 1),
 		     old AS (DELETE FROM {user_sessions}
 		             WHERE EXISTS (SELECT 1 FROM ok) AND (token = $8 OR (user_id = $1 AND expires_at < $4))),
 		     last AS (UPDATE {users} SET last_login_at = $4 WHERE id = (SELECT id FROM ok)),
@@ -122,7 +124,7 @@ func (s *Store) StartSession(ctx context.Context, n NewSession, audit AuditEntry
 		n.UserID, n.Epoch, n.Key, n.CreatedAt, n.ExpiresAt, n.IP, n.UserAgent, n.Replaces,
 		audit.Event, audit.Outcome, audit.ActorID,
 		restoring, rot.Selector, rot.NewHash, nullTime(rot.GraceUntil), rot.ExpiresAt, rot.OldHash,
-		issuing, n.RememberReplaces, selector, audit.Detail, rem.ValidatorHash, rem.ExpiresAt)
+		issuing, n.RememberReplaces, selector, audit.Detail, rem.ValidatorHash, rem.ExpiresAt, n.ID)
 	if err != nil {
 		return false, false, err
 	}
@@ -180,8 +182,8 @@ type Revocation struct {
 // remember-me token and pending login created under the old one, even by
 // a statement racing this one; deletes the user's session index entries
 // and authkit-store sessions, remember-me tokens, pending second-factor
-// logins, one-time codes, unfinished factor enrolments and pending
-// password-reset and email-change tokens (SEC-S10) — except the session
+// logins, one-time codes, unfinished factor enrolments, API keys and
+// pending password-reset and email-change tokens (SEC-S10) — except the session
 // and token named to keep, which move to the new epoch; and applies the
 // change asked for, all in one statement. It returns the new epoch and the
 // keys of the ended sessions, for deleting them from another session
@@ -216,7 +218,8 @@ func (s *Store) Revoke(ctx context.Context, r Revocation) (int64, []string, erro
 		     att AS (DELETE FROM {attempts} WHERE user_id = $1),
 		     mailed AS (DELETE FROM {email_tokens} WHERE user_id = $1 AND purpose IN ('reset', 'change_email')),
 		     codes AS (DELETE FROM {otp_codes} WHERE user_id = $1),
-		     enrol AS (DELETE FROM {second_factors} WHERE user_id = $1 AND NOT verified)
+		     enrol AS (DELETE FROM {second_factors} WHERE user_id = $1 AND NOT verified),
+		     keys AS (DELETE FROM {api_keys} WHERE user_id = $1)
 		SELECT (SELECT session_epoch FROM u), array(SELECT token FROM doomed)`,
 		r.UserID, r.KeepKey, r.NewKey, r.KeepSelector, r.PasswordHash, r.Verify, status)
 }

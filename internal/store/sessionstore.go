@@ -40,6 +40,9 @@ type Slot struct {
 	UserID int64
 	// User is the user behind the session, read by FindCtx.
 	User SessionUser
+	// SeenAt, when set, is recorded as the session's last activity when
+	// the session is written back.
+	SeenAt time.Time
 }
 
 // FindCtx returns the session data stored under key, unless it expired.
@@ -85,7 +88,8 @@ func (ss *SessionStore) FindCtx(ctx context.Context, key string) ([]byte, bool, 
 // anonymous session, which never overwrites an authenticated one.
 func (ss *SessionStore) CommitCtx(ctx context.Context, key string, b []byte, expiry time.Time) error {
 	var userID int64
-	if slot := ss.slotOf(ctx); slot != nil {
+	slot := ss.slotOf(ctx)
+	if slot != nil {
 		userID = slot.UserID
 	}
 	if userID == 0 {
@@ -95,12 +99,18 @@ func (ss *SessionStore) CommitCtx(ctx context.Context, key string, b []byte, exp
 			WHERE {sessions}.user_id IS NULL`, key, b, expiry)
 		return err
 	}
+	var seen sql.NullTime
+	if slot != nil {
+		seen = nullTime(slot.SeenAt)
+	}
 	_, err := ss.s.preparedExec(ctx, `
+		WITH seen AS (UPDATE {user_sessions} SET last_seen_at = $5
+		              WHERE token = $1 AND user_id = $4 AND $5::timestamptz IS NOT NULL)
 		INSERT INTO {sessions} (token, data, expiry, user_id)
 		SELECT $1, $2, $3, us.user_id FROM {user_sessions} us JOIN {users} u ON u.id = us.user_id
 		WHERE us.token = $1 AND us.user_id = $4 AND `+live+`
 		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry
-		WHERE {sessions}.user_id = EXCLUDED.user_id`, key, b, expiry, userID)
+		WHERE {sessions}.user_id = EXCLUDED.user_id`, key, b, expiry, userID, seen)
 	if isForeignKeyViolation(err) {
 		return nil // the user was deleted meanwhile: nothing to keep
 	}
