@@ -88,7 +88,10 @@ func TestAPIKey_ScopesNeverExceedWhatTheOwnersRolesAllow(t *testing.T) { // SEC-
 	e := newEnv(t, func(c *Config) { c.APIKeyScopes = allowed })
 	id := e.user("scoped@example.com")
 	d := loggedInDevice(t, e, "scoped@example.com", "")
-	wantErr(t, d.err(func(a *Auth) error { _, _, err := a.APIKeys().Create(APIKeySpec{Name: "w", Scopes: []string{"write"}}); return err }),
+	wantErr(t, d.err(func(a *Auth) error {
+		_, _, err := a.APIKeys().Create(APIKeySpec{Name: "w", Scopes: []string{"write"}})
+		return err
+	}),
 		ErrScopeNotAllowed)
 	e.kit.Admin().AddRole(context.Background(), id, "admin")
 	_, secret := createKey(t, d, APIKeySpec{Name: "w", Scopes: []string{"read", "write"}})
