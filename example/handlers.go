@@ -37,6 +37,8 @@ var notices = map[string]string{
 	"force-logout":           "The user is logged out on every device.",
 	"make-admin":             "The user is an administrator now.",
 	"remove-admin":           "The user is no longer an administrator.",
+	"session-revoked":        "That device is logged out.",
+	"api-key-revoked":        "That API key no longer works.",
 }
 
 func notice(r *http.Request) string { return notices[r.URL.Query().Get("done")] }

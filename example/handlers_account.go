@@ -14,10 +14,16 @@ func (h *handlers) account(w http.ResponseWriter, r *http.Request) {
 // accountPage shows the account page with the user's two-factor settings
 // and err, if not nil.
 func (h *handlers) accountPage(w http.ResponseWriter, r *http.Request, data page, err error) {
-	factors, loadErr := authkit.From(r).TwoFactor().Methods()
+	a := authkit.From(r)
+	factors, loadErr := a.TwoFactor().Methods()
 	if loadErr == nil {
 		data.Settings = newTwoFactorSettings(h.offeredMethods(), factors)
-	} else if err == nil {
+		data.Devices, loadErr = a.Sessions()
+	}
+	if loadErr == nil {
+		data.APIKeys, loadErr = a.APIKeys().List()
+	}
+	if loadErr != nil && err == nil {
 		err = loadErr
 	}
 	if err != nil {

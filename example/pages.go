@@ -78,6 +78,10 @@ type page struct {
 	Secret      string                 // the same secret, for typing in
 	BackupCodes []string               // new backup codes, shown once
 
+	Devices   []authkit.Device // where the user is logged in
+	APIKeys   []authkit.APIKey // the user's API keys
+	NewAPIKey string           // a new API key's secret, shown once
+
 	Admin  *adminView  // what an admin page shows
 	Outbox *outboxView // what the development outbox shows
 }
@@ -208,6 +212,12 @@ func describe(err error) (status int, message string) {
 		return http.StatusForbidden, "Please confirm your password first."
 	case errors.Is(err, authkit.ErrUserNotFound):
 		return http.StatusNotFound, "There is no such user."
+	case errors.Is(err, authkit.ErrNotFound):
+		return http.StatusNotFound, "That is gone already."
+	case errors.Is(err, authkit.ErrInvalidAPIKeySpec):
+		return http.StatusUnprocessableEntity, "Give the key a name (up to 100 characters); scopes are single words, and a lifetime is whole days."
+	case errors.Is(err, authkit.ErrTooManyAPIKeys):
+		return http.StatusConflict, "You have 100 API keys. Revoke some first."
 	case errors.Is(err, authkit.ErrInvalidEmail):
 		return http.StatusUnprocessableEntity, "Please enter a valid email address."
 	case errors.Is(err, authkit.ErrEmailTaken):
