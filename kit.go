@@ -48,6 +48,7 @@ type passwordHasher interface {
 func (k *Kit) defaultSessions() *scs.SessionManager {
 	s := scs.New()
 	s.Store = k.store.SessionStore(k.now, slotOf)
+	s.Codec = sessionCodec{}
 	s.Lifetime = k.cfg.SessionLifetime
 	s.HashTokenInStore = true
 	s.Cookie.Name = k.cookieName("authkit_session")
