@@ -254,10 +254,13 @@ func (ad *Admin) SetResettable(ctx context.Context, id int64, resettable bool) e
 	return nil
 }
 
-// AuditLog returns up to limit audit entries (at most 1000), newest first:
-// the user's when userID is not 0, everyone's otherwise. Pass 0 as
-// beforeID for the newest page and the last ID seen for the next.
+// AuditLog returns up to limit audit entries (at most 1000), newest first
+// by time: the user's when userID is not 0, everyone's otherwise. Pass 0
+// as beforeID for the newest page and the ID of the last entry seen for
+// the next. Entries of refused attempts reach the table in batches, a
+// fraction of a second late; this instance's are written before it reads.
 func (ad *Admin) AuditLog(ctx context.Context, userID, beforeID int64, limit int) ([]AuditEntry, error) {
+	ad.kit.flushAudit(ctx) // this instance's queued entries first
 	rows, err := ad.kit.store.AuditEntries(ctx, userID, beforeID, min(max(limit, 1), 1000))
 	if err != nil {
 		return nil, unavailable("read audit log", err)

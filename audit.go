@@ -71,9 +71,15 @@ type auditEvent struct {
 }
 
 // audit writes e to the log and to the audit table. A failed insert is
-// logged and does not fail the action that is being audited.
+// logged and does not fail the action that is being audited. The entries
+// of refused attempts go through the background queue of
+// audit_queue.go, so that a flood of them costs no write per request.
 func (k *Kit) audit(ctx context.Context, r *requestInfo, e auditEvent) {
 	k.logAudit(ctx, r, e)
+	if e.outcome == outcomeFailed || e.outcome == outcomeThrottled {
+		k.enqueueAudit(k.auditRow(r, e))
+		return
+	}
 	if err := k.store.InsertAudit(context.WithoutCancel(ctx), k.auditRow(r, e)); err != nil {
 		k.log.ErrorContext(ctx, "authkit: writing audit entry failed", "event", e.event, "error", err)
 	}

@@ -267,6 +267,7 @@ func New(cfg Config) (*Kit, error) {
 		k.ownStore = true
 	}
 	k.rememberCookie = k.cookieName(cfg.RememberCookieName)
+	k.startAuditQueue()
 	k.startCleanup(cleanupInterval)
 	return k, nil
 }

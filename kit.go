@@ -26,6 +26,7 @@ type Kit struct {
 
 	activityEvery time.Duration // how often a session records its activity
 	bearer        core.Bearer   // verifies access tokens, when package tokens is in use
+	auditQ        *auditQueue   // the audit entries of refused attempts, on their way
 
 	rememberCookie string // the remember-me cookie's name, prefixed when Secure
 
@@ -96,6 +97,7 @@ func (k *Kit) Close() (err error) {
 		close(k.stopCleanup)
 		<-k.cleanupDone
 		k.mailWG.Wait()
+		k.auditQ.close()
 		err = k.store.Close()
 	})
 	return err

@@ -376,10 +376,15 @@ func TestAuditLog_RecordsEveryEventAndPrunesOldEntries(t *testing.T) { // SEC-I3
 	e := newEnv(t)
 	id := e.user("audited@example.com")
 	d := e.device()
-	d.err(func(a *Auth) error { return a.Login("audited@example.com", "wrong password", false) })
-	d.err(func(a *Auth) error { return a.Login("audited@example.com", testPassword, false) })
-	d.err(func(a *Auth) error { return a.Logout() })
-	e.kit.Admin().SetStatus(context.Background(), id, StatusSuspended)
+	for _, step := range []func(){
+		func() { d.err(func(a *Auth) error { return a.Login("audited@example.com", "wrong password", false) }) },
+		func() { d.err(func(a *Auth) error { return a.Login("audited@example.com", testPassword, false) }) },
+		func() { d.err(func(a *Auth) error { return a.Logout() }) },
+		func() { e.kit.Admin().SetStatus(context.Background(), id, StatusSuspended) },
+	} {
+		e.clock.Advance(time.Second)
+		step()
+	}
 	entries, err := e.kit.Admin().AuditLog(context.Background(), id, 0, 100)
 	if err != nil {
 		t.Fatal(err)
@@ -443,6 +448,7 @@ func TestLogs_OfEveryFlowHoldNoPasswordCodeOrToken(t *testing.T) { // SEC-I3 SEC
 	keep(e.mailToken("everything@example.com"))
 	logs := e.logs.String()
 	var audit strings.Builder
+	e.kit.flushAudit(context.Background())
 	rows, _ := e.db.Query(`SELECT event || outcome || ip || user_agent || detail FROM authkit_audit`)
 	for rows.Next() {
 		var s string

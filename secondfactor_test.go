@@ -354,6 +354,7 @@ func TestSecondFactor_ParallelGuessesShareTheFiveTries(t *testing.T) { // SEC-F3
 		t.Fatalf("%d wrong codes were refused as merely invalid, want at most 4 before the login is void", invalid.Load())
 	}
 	var checked int
+	e.kit.flushAudit(context.Background())
 	e.db.QueryRow(`SELECT count(*) FROM authkit_audit WHERE event = 'second_factor' AND outcome = 'failed'`).Scan(&checked)
 	if checked > maxCodeFailures {
 		t.Fatalf("%d codes were checked for one pending login, want at most %d", checked, maxCodeFailures)
