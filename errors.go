@@ -149,6 +149,16 @@ var (
 	// (SEC-K2).
 	ErrCookieSessionRequired = errors.New("authkit: this needs a login session, not an API key or access token")
 
+	// ErrInvalidName is returned by UpdateUser for a name longer than 200
+	// characters or holding NUL bytes, invalid UTF-8, control characters
+	// or bidirectional overrides.
+	ErrInvalidName = errors.New("authkit: invalid name")
+
+	// ErrInvalidMetadata is returned by UpdateUser for metadata that is
+	// not a JSON object, is larger than 16 KiB, nests deeper than 16
+	// levels or holds a NUL character.
+	ErrInvalidMetadata = errors.New("authkit: invalid metadata")
+
 	// ErrSchemaOutdated is returned by New when the database lacks
 	// authkit's tables or has an older schema than this release needs.
 	// The error says what to run: sqlschema.Apply, or psql -f
@@ -259,6 +269,8 @@ var statusCodes = []struct {
 	{ErrPasswordTooCommon, http.StatusBadRequest},
 	{ErrPasswordMalformed, http.StatusBadRequest},
 	{ErrInvalidPhone, http.StatusBadRequest},
+	{ErrInvalidName, http.StatusBadRequest},
+	{ErrInvalidMetadata, http.StatusBadRequest},
 	{ErrInvalidRole, http.StatusBadRequest},
 	{ErrInvalidStatus, http.StatusBadRequest},
 	{ErrUnsupportedHash, http.StatusBadRequest},
@@ -291,7 +303,8 @@ var statusCodes = []struct {
 //   - 200 for nil, and 202 Accepted for a [*SecondFactorRequiredError]
 //     (the password was right; the second step comes next);
 //   - 400 Bad Request for malformed or unusable input: [ErrInvalidEmail],
-//     the password policy's errors, [ErrInvalidPhone], [ErrInvalidRole],
+//     the password policy's errors, [ErrInvalidPhone], [ErrInvalidName],
+//     [ErrInvalidMetadata], [ErrInvalidRole],
 //     [ErrInvalidStatus], [ErrUnsupportedHash], [ErrTokenInvalid], [ErrTokenExpired],
 //     [ErrMethodNotEnabled], [ErrSecondFactorNotVerified];
 //   - 401 Unauthorized when who the caller is was not proved:

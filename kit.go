@@ -50,7 +50,7 @@ func (k *Kit) defaultSessions() *scs.SessionManager {
 	s.Store = k.store.SessionStore(k.now, slotOf)
 	s.Lifetime = k.cfg.SessionLifetime
 	s.HashTokenInStore = true
-	s.Cookie.Name = k.cookieName("authkit_session")
+	s.Cookie.Name = k.cookieName(k.cfg.SessionCookieName)
 	s.Cookie.HttpOnly = true
 	s.Cookie.SameSite = http.SameSiteLaxMode
 	s.Cookie.Secure = !k.cfg.AllowInsecureCookies

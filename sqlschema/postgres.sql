@@ -218,8 +218,16 @@ ALTER TABLE authkit_email_tokens ALTER COLUMN epoch SET NOT NULL;
 -- user's sessions are revoked.
 CREATE INDEX IF NOT EXISTS authkit_otp_codes_user_idx ON authkit_otp_codes (user_id);
 
+-- Migration 0003_user_profile.sql
+-- The user profile: a display name and app-defined JSON metadata (an
+-- object, bounded in size by authkit before it is written).
+ALTER TABLE authkit_users ADD COLUMN IF NOT EXISTS name TEXT NOT NULL DEFAULT '';
+ALTER TABLE authkit_users ADD COLUMN IF NOT EXISTS metadata JSONB NOT NULL DEFAULT '{}'
+    CHECK (jsonb_typeof(metadata) = 'object');
+
 -- Record the migrations above as applied.
 INSERT INTO authkit_schema_version (version, name) VALUES
     (1, 'initial'),
-    (2, 'session_core')
+    (2, 'session_core'),
+    (3, 'user_profile')
 ON CONFLICT (version) DO NOTHING;

@@ -1,0 +1,33 @@
+package core
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// HTTPKit is what package httpapi needs of the Kit beyond [Kit]; the
+// value [Of] returns implements it.
+type HTTPKit interface {
+	// Serves reports whether r passed through this Kit's middleware, so
+	// that a handler mounted outside it can apply it itself.
+	Serves(r *http.Request) bool
+	// Session describes the request's session; false when nobody is
+	// logged in.
+	Session(r *http.Request) (Session, bool)
+	// Logger is the Kit's logger.
+	Logger() *slog.Logger
+}
+
+// Session is the request's session as its user may see it.
+type Session struct {
+	// ID names the session without revealing its token or store key;
+	// empty for a bearer credential.
+	ID string
+	// CreatedAt is when the session started (the credential was issued).
+	CreatedAt time.Time
+	// ExpiresAt is when the session ends if it is not used again (the
+	// sooner of its absolute and idle lifetimes); zero for a bearer
+	// credential.
+	ExpiresAt time.Time
+}
