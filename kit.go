@@ -59,7 +59,7 @@ func (k *Kit) defaultSessions() *scs.SessionManager {
 	// lifetimes still apply. Remember-me is the way to outlive the browser.
 	s.Cookie.Persist = false
 	s.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		k.cfg.ErrorHandler(w, r, unavailable("session store", err))
+		k.fail(w, r, unavailable("session store", err))
 	}
 	return s
 }

@@ -33,7 +33,7 @@ func (k *Kit) Middleware(next http.Handler) http.Handler {
 		a := FromContext(r.Context())
 		a.w, a.r = w, r
 		if err := a.load(); err != nil {
-			k.cfg.ErrorHandler(w, r, err)
+			k.fail(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -75,7 +75,7 @@ const maxBearerLength = 4096
 func (k *Kit) serveBearer(w http.ResponseWriter, r *http.Request, a *Auth, credential string, next http.Handler) {
 	ctx, err := k.sessions.Load(r.Context(), "")
 	if err != nil {
-		k.cfg.ErrorHandler(w, r, unavailable("session", err))
+		k.fail(w, r, unavailable("session", err))
 		return
 	}
 	r = r.WithContext(ctx)
