@@ -74,6 +74,20 @@
 // keys, access tokens) carry no cookie session and need no such check;
 // they cannot change credentials (403 cookie_session_required).
 //
+// # HTML pages
+//
+// [Pages] serves the same flows as server-rendered HTML pages for a plain
+// web app — log in with the second step, register, confirm an address,
+// forgot and reset a password, and an account page with the profile,
+// two-factor settings and logouts — with a small stylesheet and
+// html/template templates that PagesOptions.Templates overrides one file
+// at a time:
+//
+//	mux.Handle("/account/", httpapi.Pages(kit, httpapi.PagesOptions{Prefix: "/account"}))
+//
+// Point Config.ConfirmEmailPath and Config.ResetPasswordPath at its
+// confirm and password/reset pages so that the mailed links open them.
+//
 // # Projects
 //
 // Several projects can share one database and one site: give each its own
