@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/authkit/authkit/internal/store"
 )
@@ -34,39 +33,9 @@ func (ad *Admin) audit(ctx context.Context, event string, userID int64, detail s
 	ad.kit.audit(ctx, nil, auditEvent{event: event, outcome: outcomeOK, userID: userID, actorID: ad.actorID, detail: detail})
 }
 
-// User is an account as the Admin API shows it.
-type User struct {
-	ID           int64
-	Email        string
-	Verified     bool
-	Status       Status
-	Roles        []string
-	Resettable   bool
-	RegisteredAt time.Time
-	LastLoginAt  time.Time // zero if the user never logged in
-}
-
-func publicUser(u store.User) User {
-	return User{
-		ID: u.ID, Email: u.Email, Verified: u.Verified, Status: Status(u.Status),
-		Roles: []string(u.Roles), Resettable: u.Resettable,
-		RegisteredAt: u.RegisteredAt, LastLoginAt: u.LastLoginAt.Time,
-	}
-}
-
-func userResult(u store.User, err error) (User, error) {
-	if errors.Is(err, store.ErrNotFound) {
-		return User{}, ErrUserNotFound
-	}
-	if err != nil {
-		return User{}, unavailable("load user", err)
-	}
-	return publicUser(u), nil
-}
-
 // User returns the user with this id, or [ErrUserNotFound].
 func (ad *Admin) User(ctx context.Context, id int64) (User, error) {
-	return userResult(ad.kit.store.UserByID(ctx, id))
+	return userResult(ad.kit.store.ProfileByID(ctx, id))
 }
 
 // UserByEmail returns the user with this email, compared
@@ -76,7 +45,7 @@ func (ad *Admin) UserByEmail(ctx context.Context, email string) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	return userResult(ad.kit.store.UserByEmail(ctx, email))
+	return userResult(ad.kit.store.ProfileByEmail(ctx, email))
 }
 
 // Users returns up to limit users (at most 1000) whose id is greater than
@@ -84,7 +53,7 @@ func (ad *Admin) UserByEmail(ctx context.Context, email string) (User, error) {
 // the next.
 func (ad *Admin) Users(ctx context.Context, afterID int64, limit int) ([]User, error) {
 	limit = min(max(limit, 1), 1000)
-	rows, err := ad.kit.store.ListUsers(ctx, afterID, limit)
+	rows, err := ad.kit.store.ListProfiles(ctx, afterID, limit)
 	if err != nil {
 		return nil, unavailable("list users", err)
 	}

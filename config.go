@@ -30,7 +30,7 @@ type Config struct {
 	// Sessions is the scs session manager authkit keeps its state in. The
 	// default is built for you on authkit's own PostgreSQL store (table
 	// TablePrefix+"sessions"), with Lifetime SessionLifetime, hashed
-	// tokens in the store, and a cookie named "__Host-authkit_session"
+	// tokens in the store, and a cookie named "__Host-"+SessionCookieName
 	// that is HttpOnly, SameSite=Lax, Secure and Path=/; share it with the
 	// rest of your app through [Kit.Sessions]. authkit's store loads a
 	// session and checks that it was not revoked in one query, and never
@@ -87,6 +87,13 @@ type Config struct {
 	// Secure the name gets the "__Host-" prefix. The default is
 	// "remember_token".
 	RememberCookieName string
+
+	// SessionCookieName names the session cookie of the default session
+	// manager (see Sessions). When cookies are Secure the name gets the
+	// "__Host-" prefix. Give each Kit of one site a name of its own, as
+	// several projects on one domain need. The default is
+	// "authkit_session".
+	SessionCookieName string
 
 	// ConfirmationExpiry is how long an email confirmation link stays
 	// valid. The default is 24 hours.
@@ -331,6 +338,9 @@ func setDefaults(cfg *Config) {
 	if cfg.RememberCookieName == "" {
 		cfg.RememberCookieName = "remember_token"
 	}
+	if cfg.SessionCookieName == "" {
+		cfg.SessionCookieName = "authkit_session"
+	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://localhost:8080"
 	}
@@ -369,6 +379,9 @@ func validate(cfg *Config) error {
 	}
 	if !validCookieName(cfg.RememberCookieName) {
 		return configError("RememberCookieName %q is not a valid cookie name", cfg.RememberCookieName)
+	}
+	if !validCookieName(cfg.SessionCookieName) || cfg.SessionCookieName == cfg.RememberCookieName {
+		return configError("SessionCookieName %q is not a valid cookie name of its own", cfg.SessionCookieName)
 	}
 	if cfg.MaxConcurrentHashes < 0 {
 		return configError("MaxConcurrentHashes must not be negative")

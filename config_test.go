@@ -33,6 +33,8 @@ func TestNew_RefusesBadConfigWithAClearError(t *testing.T) {
 		{"idle longer than lifetime", Config{DB: db, Mailer: mailer, SessionLifetime: 1e9, IdleTimeout: 2e9}, "IdleTimeout"},
 		{"weak password policy", Config{DB: db, Mailer: mailer, PasswordPolicy: PasswordPolicy{MinLength: 6}}, "PasswordPolicy"},
 		{"insecure sessions", Config{DB: db, Mailer: mailer, Sessions: scs.New()}, "Secure"},
+		{"session cookie named like remember-me's", Config{DB: db, Mailer: mailer, SessionCookieName: "remember_token"}, "SessionCookieName"},
+		{"session cookie name with a space", Config{DB: db, Mailer: mailer, SessionCookieName: "my session"}, "SessionCookieName"},
 	} {
 		kit, err := New(tc.cfg)
 		if err == nil {

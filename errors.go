@@ -170,6 +170,16 @@ var (
 	// (SEC-K2).
 	ErrCookieSessionRequired = errors.New("authkit: this needs a login session, not an API key or access token")
 
+	// ErrInvalidName is returned by UpdateUser for a name longer than 200
+	// characters or holding NUL bytes, invalid UTF-8, control characters
+	// or bidirectional overrides.
+	ErrInvalidName = errors.New("authkit: invalid name")
+
+	// ErrInvalidMetadata is returned by UpdateUser for metadata that is
+	// not a JSON object, is larger than 16 KiB, nests deeper than 16
+	// levels or holds a NUL character.
+	ErrInvalidMetadata = errors.New("authkit: invalid metadata")
+
 	// ErrSchemaOutdated is returned by New when the database lacks
 	// authkit's tables or has an older schema than this release needs.
 	// The error says what to run: sqlschema.Apply, or psql -f
@@ -280,52 +290,56 @@ func failureDetail(err error) string {
 	return cleanText(strings.TrimPrefix(err.Error(), "authkit: "), 200)
 }
 
-// statusCodes maps authkit's errors to HTTP statuses, most specific first.
-// Every exported error has its row; a test keeps it so.
-var statusCodes = []struct {
+// errorTable is every authkit error with its HTTP status and its code for
+// machines (the snake_case name of its sentinel without "Err"), most
+// specific first. Every exported error has its row; tests keep it so.
+var errorTable = []struct {
 	err    error
 	status int
+	code   string
 }{
-	{ErrUnavailable, http.StatusServiceUnavailable},
-	{ErrInternal, http.StatusInternalServerError},
-	{ErrNoMiddleware, http.StatusInternalServerError},
-	{ErrInvalidConfig, http.StatusInternalServerError},
-	{ErrSchemaOutdated, http.StatusInternalServerError},
-	{ErrInvalidEmail, http.StatusBadRequest},
-	{ErrPasswordTooShort, http.StatusBadRequest},
-	{ErrPasswordTooLong, http.StatusBadRequest},
-	{ErrPasswordTooCommon, http.StatusBadRequest},
-	{ErrPasswordMalformed, http.StatusBadRequest},
-	{ErrInvalidPhone, http.StatusBadRequest},
-	{ErrInvalidRole, http.StatusBadRequest},
-	{ErrInvalidStatus, http.StatusBadRequest},
-	{ErrInvalidAPIKeySpec, http.StatusBadRequest},
-	{ErrUnsupportedHash, http.StatusBadRequest},
-	{ErrTokenInvalid, http.StatusBadRequest},
-	{ErrTokenExpired, http.StatusBadRequest},
-	{ErrMethodNotEnabled, http.StatusBadRequest},
-	{ErrSecondFactorNotVerified, http.StatusBadRequest},
-	{ErrInvalidCredentials, http.StatusUnauthorized},
-	{ErrNotLoggedIn, http.StatusUnauthorized},
-	{ErrSessionRevoked, http.StatusUnauthorized},
-	{ErrSecondFactorInvalid, http.StatusUnauthorized},
-	{ErrTooManyWrongCodes, http.StatusUnauthorized},
-	{ErrNoPendingLogin, http.StatusUnauthorized},
-	{ErrSecondFactorExpired, http.StatusUnauthorized},
-	{ErrEmailNotVerified, http.StatusForbidden},
-	{ErrAccountStatus, http.StatusForbidden},
-	{ErrReauthenticationRequired, http.StatusForbidden},
-	{ErrCookieSessionRequired, http.StatusForbidden},
-	{ErrScopeNotAllowed, http.StatusForbidden},
-	{ErrUserNotFound, http.StatusNotFound},
-	{ErrNotFound, http.StatusNotFound},
-	{ErrEmailTaken, http.StatusConflict},
-	{ErrMethodAlreadyEnabled, http.StatusConflict},
-	{ErrTooManyAPIKeys, http.StatusConflict},
-	{ErrMailNotSent, http.StatusBadGateway},
-	{ErrSMSNotSent, http.StatusBadGateway},
-	{ErrNoMailer, http.StatusNotImplemented},
-	{ErrNoSMSSender, http.StatusNotImplemented},
+	{ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
+	{ErrInternal, http.StatusInternalServerError, "internal"},
+	{ErrNoMiddleware, http.StatusInternalServerError, "no_middleware"},
+	{ErrInvalidConfig, http.StatusInternalServerError, "invalid_config"},
+	{ErrSchemaOutdated, http.StatusInternalServerError, "schema_outdated"},
+	{ErrInvalidEmail, http.StatusBadRequest, "invalid_email"},
+	{ErrPasswordTooShort, http.StatusBadRequest, "password_too_short"},
+	{ErrPasswordTooLong, http.StatusBadRequest, "password_too_long"},
+	{ErrPasswordTooCommon, http.StatusBadRequest, "password_too_common"},
+	{ErrPasswordMalformed, http.StatusBadRequest, "password_malformed"},
+	{ErrInvalidPhone, http.StatusBadRequest, "invalid_phone"},
+	{ErrInvalidName, http.StatusBadRequest, "invalid_name"},
+	{ErrInvalidMetadata, http.StatusBadRequest, "invalid_metadata"},
+	{ErrInvalidRole, http.StatusBadRequest, "invalid_role"},
+	{ErrInvalidStatus, http.StatusBadRequest, "invalid_status"},
+	{ErrInvalidAPIKeySpec, http.StatusBadRequest, "invalid_api_key_spec"},
+	{ErrUnsupportedHash, http.StatusBadRequest, "unsupported_hash"},
+	{ErrTokenInvalid, http.StatusBadRequest, "token_invalid"},
+	{ErrTokenExpired, http.StatusBadRequest, "token_expired"},
+	{ErrMethodNotEnabled, http.StatusBadRequest, "method_not_enabled"},
+	{ErrSecondFactorNotVerified, http.StatusBadRequest, "second_factor_not_verified"},
+	{ErrInvalidCredentials, http.StatusUnauthorized, "invalid_credentials"},
+	{ErrNotLoggedIn, http.StatusUnauthorized, "not_logged_in"},
+	{ErrSessionRevoked, http.StatusUnauthorized, "session_revoked"},
+	{ErrSecondFactorInvalid, http.StatusUnauthorized, "second_factor_invalid"},
+	{ErrTooManyWrongCodes, http.StatusUnauthorized, "too_many_wrong_codes"},
+	{ErrNoPendingLogin, http.StatusUnauthorized, "no_pending_login"},
+	{ErrSecondFactorExpired, http.StatusUnauthorized, "second_factor_expired"},
+	{ErrEmailNotVerified, http.StatusForbidden, "email_not_verified"},
+	{ErrAccountStatus, http.StatusForbidden, "account_status"},
+	{ErrReauthenticationRequired, http.StatusForbidden, "reauthentication_required"},
+	{ErrCookieSessionRequired, http.StatusForbidden, "cookie_session_required"},
+	{ErrScopeNotAllowed, http.StatusForbidden, "scope_not_allowed"},
+	{ErrUserNotFound, http.StatusNotFound, "user_not_found"},
+	{ErrNotFound, http.StatusNotFound, "not_found"},
+	{ErrEmailTaken, http.StatusConflict, "email_taken"},
+	{ErrMethodAlreadyEnabled, http.StatusConflict, "method_already_enabled"},
+	{ErrTooManyAPIKeys, http.StatusConflict, "too_many_api_keys"},
+	{ErrMailNotSent, http.StatusBadGateway, "mail_not_sent"},
+	{ErrSMSNotSent, http.StatusBadGateway, "sms_not_sent"},
+	{ErrNoMailer, http.StatusNotImplemented, "no_mailer"},
+	{ErrNoSMSSender, http.StatusNotImplemented, "no_sms_sender"},
 }
 
 // StatusCode returns the HTTP status an app usually answers err with:
@@ -333,9 +347,9 @@ var statusCodes = []struct {
 //   - 200 for nil, and 202 Accepted for a [*SecondFactorRequiredError]
 //     (the password was right; the second step comes next);
 //   - 400 Bad Request for malformed or unusable input: [ErrInvalidEmail],
-//     the password policy's errors, [ErrInvalidPhone], [ErrInvalidRole],
-//     [ErrInvalidStatus], [ErrUnsupportedHash], [ErrInvalidAPIKeySpec],
-//     [ErrTokenInvalid], [ErrTokenExpired],
+//     the password policy's errors, [ErrInvalidPhone], [ErrInvalidName],
+//     [ErrInvalidMetadata], [ErrInvalidRole], [ErrInvalidStatus],
+//     [ErrUnsupportedHash], [ErrInvalidAPIKeySpec], [ErrTokenInvalid], [ErrTokenExpired],
 //     [ErrMethodNotEnabled], [ErrSecondFactorNotVerified];
 //   - 401 Unauthorized when who the caller is was not proved:
 //     [ErrInvalidCredentials], [ErrNotLoggedIn], [ErrSessionRevoked], and
@@ -366,7 +380,7 @@ func StatusCode(err error) int {
 	if errors.As(err, &tm) {
 		return http.StatusTooManyRequests
 	}
-	for _, c := range statusCodes {
+	for _, c := range errorTable {
 		if errors.Is(err, c.err) {
 			return c.status
 		}

@@ -3,84 +3,24 @@ package authkit
 import (
 	"context"
 	"errors"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"net/http"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/authkit/authkit/twofactor"
 )
 
-// exportedSentinels returns the message of every exported Err… variable
-// the root package declares with errors.New, by name.
-func exportedSentinels(t *testing.T) map[string]string {
-	t.Helper()
-	fset := token.NewFileSet()
-	paths, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var files []*ast.File
-	for _, p := range paths {
-		if strings.HasSuffix(p, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, p, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, f)
-	}
-	found := map[string]string{}
-	inspect := func(n ast.Node) bool {
-		spec, ok := n.(*ast.ValueSpec)
-		if !ok {
-			return true
-		}
-		for i, name := range spec.Names {
-			if !strings.HasPrefix(name.Name, "Err") || !name.IsExported() || i >= len(spec.Values) {
-				continue
-			}
-			call, ok := spec.Values[i].(*ast.CallExpr)
-			if !ok || len(call.Args) != 1 {
-				continue
-			}
-			if lit, ok := call.Args[0].(*ast.BasicLit); ok {
-				msg, _ := strconv.Unquote(lit.Value)
-				found[name.Name] = msg
-			}
-		}
-		return true
-	}
-	for _, f := range files {
-		ast.Inspect(f, inspect)
-	}
-	if len(found) < 30 {
-		t.Fatalf("found only %d sentinels; the parser missed them", len(found))
-	}
-	return found
-}
-
 func TestStatusCode_HasARowForEveryExportedError(t *testing.T) { // SEC-I6
 	t.Parallel()
-	inTable := map[string]int{}
-	for _, c := range statusCodes {
-		inTable[c.err.Error()] = c.status
-	}
-	for name, msg := range exportedSentinels(t) {
-		status, ok := inTable[msg]
-		if !ok {
-			t.Errorf("%s has no row in statusCodes", name)
+	for name, err := range sentinelsByName(t) {
+		if err == nil {
+			t.Errorf("%s has no row in errorTable", name)
 			continue
 		}
-		if !strings.HasPrefix(msg, "authkit: ") {
-			t.Errorf("%s's message %q lacks the authkit: prefix", name, msg)
+		if !strings.HasPrefix(err.Error(), "authkit: ") {
+			t.Errorf("%s's message %q lacks the authkit: prefix", name, err)
 		}
-		if status < 400 {
+		if status := StatusCode(err); status < 400 {
 			t.Errorf("%s maps to %d", name, status)
 		}
 	}
@@ -107,7 +47,7 @@ func knownError(err error) bool {
 	if err == nil {
 		return true
 	}
-	for _, c := range statusCodes {
+	for _, c := range errorTable {
 		if errors.Is(err, c.err) {
 			return true
 		}

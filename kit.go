@@ -52,7 +52,7 @@ func (k *Kit) defaultSessions() *scs.SessionManager {
 	s.Codec = sessionCodec{}
 	s.Lifetime = k.cfg.SessionLifetime
 	s.HashTokenInStore = true
-	s.Cookie.Name = k.cookieName("authkit_session")
+	s.Cookie.Name = k.cookieName(k.cfg.SessionCookieName)
 	s.Cookie.HttpOnly = true
 	s.Cookie.SameSite = http.SameSiteLaxMode
 	s.Cookie.Secure = !k.cfg.AllowInsecureCookies
@@ -61,7 +61,7 @@ func (k *Kit) defaultSessions() *scs.SessionManager {
 	// lifetimes still apply. Remember-me is the way to outlive the browser.
 	s.Cookie.Persist = false
 	s.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		k.cfg.ErrorHandler(w, r, unavailable("session store", err))
+		k.fail(w, r, unavailable("session store", err))
 	}
 	return s
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authkit/authkit/internal/core"
 	"github.com/authkit/authkit/internal/store"
 )
 
@@ -36,7 +37,7 @@ func (k *Kit) Middleware(next http.Handler) http.Handler {
 		a := FromContext(r.Context())
 		a.w, a.r = w, r
 		if err := a.load(); err != nil {
-			k.cfg.ErrorHandler(w, r, err)
+			k.fail(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -78,7 +79,7 @@ const maxBearerLength = 4096
 func (k *Kit) serveBearer(w http.ResponseWriter, r *http.Request, a *Auth, credential string, next http.Handler) {
 	ctx, err := k.sessions.Load(r.Context(), "")
 	if err != nil {
-		k.cfg.ErrorHandler(w, r, unavailable("session", err))
+		k.fail(w, r, unavailable("session", err))
 		return
 	}
 	r = r.WithContext(ctx)
@@ -100,9 +101,15 @@ func (k *Kit) serveBearer(w http.ResponseWriter, r *http.Request, a *Auth, crede
 	next.ServeHTTP(w, r)
 }
 
-// refuse answers a request the middleware cannot serve: 429 with
-// Retry-After for a throttle, Config.ErrorHandler (503) for the database.
+// refuse answers a request the middleware cannot serve: with the handler
+// the request's context names (see core.WithErrorHandler), or 429 with
+// Retry-After for a throttle and Config.ErrorHandler (503) for the
+// database.
 func (k *Kit) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if h := core.ErrorHandlerOf(r.Context()); h != nil {
+		h(w, r, err) // an API answers in its own format
+		return
+	}
 	var tm *TooManyRequestsError
 	if errors.As(err, &tm) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(tm.RetryAfter.Round(time.Second)/time.Second)))

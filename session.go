@@ -228,7 +228,7 @@ func (a *Auth) startSession(u store.User, how sessionStart) (rotated bool, err e
 		st.PasswordAt = now
 	}
 	a.slot.UserID = u.ID
-	a.user = store.SessionUser{Email: u.Email, Verified: u.Verified, Status: u.Status, Roles: u.Roles, Epoch: u.Epoch}
+	a.user = store.SessionUser{SessionID: n.ID, Email: u.Email, Verified: u.Verified, Status: u.Status, Roles: u.Roles, Epoch: u.Epoch}
 	a.state, a.pending = &st, nil
 	a.saveState()
 	return rotated, nil

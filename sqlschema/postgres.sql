@@ -251,9 +251,17 @@ CREATE TABLE IF NOT EXISTS authkit_api_keys (
 );
 CREATE INDEX IF NOT EXISTS authkit_api_keys_user_idx ON authkit_api_keys (user_id);
 
+-- Migration 0004_user_profile.sql
+-- The user profile: a display name and app-defined JSON metadata (an
+-- object, bounded in size by authkit before it is written).
+ALTER TABLE authkit_users ADD COLUMN IF NOT EXISTS name TEXT NOT NULL DEFAULT '';
+ALTER TABLE authkit_users ADD COLUMN IF NOT EXISTS metadata JSONB NOT NULL DEFAULT '{}'
+    CHECK (jsonb_typeof(metadata) = 'object');
+
 -- Record the migrations above as applied.
 INSERT INTO authkit_schema_version (version, name) VALUES
     (1, 'initial'),
     (2, 'session_core'),
-    (3, 'devices_api_keys')
+    (3, 'devices_api_keys'),
+    (4, 'user_profile')
 ON CONFLICT (version) DO NOTHING;

@@ -26,11 +26,12 @@ const live = `us.epoch = u.session_epoch AND {eligible}`
 // SessionUser is what a request needs of the user behind its session,
 // read fresh with the session on every request.
 type SessionUser struct {
-	Email    string         `db:"email"`
-	Verified bool           `db:"verified"`
-	Status   int16          `db:"status"`
-	Roles    pq.StringArray `db:"roles"`
-	Epoch    int64          `db:"session_epoch"`
+	SessionID string         `db:"session_id"` // the session's public id; empty for a bearer credential
+	Email     string         `db:"email"`
+	Verified  bool           `db:"verified"`
+	Status    int16          `db:"status"`
+	Roles     pq.StringArray `db:"roles"`
+	Epoch     int64          `db:"session_epoch"`
 }
 
 // NewSession is a session the core starts.
@@ -152,7 +153,7 @@ func (s *Store) ForgetSession(ctx context.Context, key string) error {
 func (s *Store) CheckSession(ctx context.Context, key string, userID int64) (SessionUser, error) {
 	var u SessionUser
 	err := s.get(ctx, &u, `
-		SELECT u.email, u.verified, u.status, u.roles, u.session_epoch
+		SELECT us.id AS session_id, u.email, u.verified, u.status, u.roles, u.session_epoch
 		FROM {user_sessions} us JOIN {users} u ON u.id = us.user_id
 		WHERE us.token = $1 AND us.user_id = $2 AND `+live, key, userID)
 	return u, err

@@ -52,21 +52,22 @@ type Slot struct {
 // core then ends the session, so that it cannot come back to life).
 func (ss *SessionStore) FindCtx(ctx context.Context, key string) ([]byte, bool, error) {
 	var (
-		data   []byte
-		userID sql.NullInt64
-		isLive bool
-		email  sql.NullString
-		u      SessionUser
+		data      []byte
+		userID    sql.NullInt64
+		isLive    bool
+		sessionID sql.NullString
+		email     sql.NullString
+		u         SessionUser
 	)
 	r, err := ss.s.preparedRow(ctx, `
-		SELECT s.data, s.user_id, coalesce(`+live+`, FALSE), u.email, coalesce(u.verified, FALSE),
+		SELECT s.data, s.user_id, coalesce(`+live+`, FALSE), us.id, u.email, coalesce(u.verified, FALSE),
 		       coalesce(u.status, 0), coalesce(u.roles, '{}'), coalesce(u.session_epoch, 0)
 		FROM {sessions} s
 		LEFT JOIN {user_sessions} us ON us.token = s.token AND us.user_id = s.user_id
 		LEFT JOIN {users} u ON u.id = s.user_id
 		WHERE s.token = $1 AND s.expiry > $2`, key, ss.now())
 	if err == nil {
-		err = r.Scan(&data, &userID, &isLive, &email, &u.Verified, &u.Status, &u.Roles, &u.Epoch)
+		err = r.Scan(&data, &userID, &isLive, &sessionID, &email, &u.Verified, &u.Status, &u.Roles, &u.Epoch)
 	}
 	if errors.Is(err, ErrNotFound) {
 		return nil, false, nil
@@ -75,7 +76,7 @@ func (ss *SessionStore) FindCtx(ctx context.Context, key string) ([]byte, bool, 
 		return nil, false, err
 	}
 	if slot := ss.slotOf(ctx); slot != nil && isLive {
-		u.Email = email.String
+		u.SessionID, u.Email = sessionID.String, email.String
 		slot.UserID, slot.User = userID.Int64, u
 	}
 	return data, true, nil

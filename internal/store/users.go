@@ -57,14 +57,6 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 	return u, err
 }
 
-// ListUsers returns up to limit users with an id greater than afterID, in
-// id order (keyset paging).
-func (s *Store) ListUsers(ctx context.Context, afterID int64, limit int) ([]User, error) {
-	users := []User{}
-	err := s.sel(ctx, &users, `SELECT `+userColumns+` FROM {users} WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
-	return users, err
-}
-
 // SetResettable sets whether the user may reset a forgotten password.
 func (s *Store) SetResettable(ctx context.Context, id int64, resettable bool) error {
 	return s.execOne(ctx, `UPDATE {users} SET resettable = $2 WHERE id = $1`, id, resettable)
