@@ -36,6 +36,12 @@
 //	POST   two-factor/{method}/confirm   {code}                    → 200 {backup_codes?}
 //	DELETE two-factor/{method}           {password}                → 204
 //	POST   two-factor/backup-codes                                 → 200 {backup_codes}
+//	GET    sessions                      → 200 {"sessions":[{id, user_agent, ip, created_at, last_seen_at, current, remembered}]}
+//	DELETE sessions/{id}                                           → 204
+//	POST   sessions/revoke-others                                  → 204
+//	GET    api-keys                      → 200 {"api_keys":[{id, name, prefix, scopes, created_at, expires_at, last_used_at}]}
+//	POST   api-keys                      {name, scopes?, expires_in_days?} → 201 {api_key, secret}
+//	DELETE api-keys/{id}                                           → 204
 //	GET    health · version · openapi.json
 //
 // A user is {"id","email","name","metadata","email_verified",

@@ -34,6 +34,7 @@ func (a *api) table() []route {
 		a.loginRoutes(),
 		a.accountRoutes(),
 		a.twoFactorRoutes(),
+		a.deviceRoutes(),
 		a.metaRoutes(),
 	)
 }
