@@ -182,7 +182,9 @@ func person(sub, email string, verified any) *oidcUser {
 
 func (u *oidcUser) ID() string { return u.sub }
 
-func (u *oidcUser) Userinfo([]string) ([]byte, error) { return json.Marshal(map[string]string{"sub": u.sub}) }
+func (u *oidcUser) Userinfo([]string) ([]byte, error) {
+	return json.Marshal(map[string]string{"sub": u.sub})
+}
 
 func (u *oidcUser) Claims(_ []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
 	if u.edit != nil {
