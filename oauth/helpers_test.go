@@ -29,7 +29,10 @@ import (
 
 	"github.com/authkit/authkit"
 	"github.com/authkit/authkit/authkittest"
+	"github.com/authkit/authkit/internal/pgtest"
 	"github.com/authkit/authkit/oauth"
+	"github.com/authkit/authkit/sqlschema"
+	"github.com/authkit/authkit/twofactor"
 )
 
 func TestMain(m *testing.M) { os.Exit(authkittest.Main(m)) }
@@ -72,14 +75,31 @@ type world struct {
 	// tamper, when set, rewrites the JSON of mockoidc's token responses.
 	tamper atomic.Pointer[func(map[string]any)]
 
-	actMu  sync.Mutex
-	action func(r *http.Request) (string, error)
+	// actions are what /do runs, by the X-Action header's number.
+	actions sync.Map
+	nextAct atomic.Int64
 }
 
 // newWorld builds a world; opts adjust the Options before oauth.New.
 func newWorld(t *testing.T, opts ...func(*oauth.Options)) *world {
 	t.Helper()
-	w := &world{t: t, db: authkittest.DB(t), mail: &authkittest.Mailer{}, clock: &clock{}}
+	return newWorldOn(t, authkittest.DB(t), opts...)
+}
+
+// probedWorld is a world whose database statements go through a probe.
+func probedWorld(t *testing.T, opts ...func(*oauth.Options)) (*world, *pgtest.Probe) {
+	t.Helper()
+	db, p := pgtest.Probed(t, authkittest.URL(t))
+	if err := sqlschema.Apply(t.Context(), db, sqlschema.DefaultPrefix); err != nil {
+		t.Fatal(err)
+	}
+	return newWorldOn(t, db, opts...), p
+}
+
+// newWorldOn builds a world on a database with authkit's tables.
+func newWorldOn(t *testing.T, db *sqlx.DB, opts ...func(*oauth.Options)) *world {
+	t.Helper()
+	w := &world{t: t, db: db, mail: &authkittest.Mailer{}, clock: &clock{}}
 	w.startOIDC()
 	w.gh = newFakeGitHub(t)
 	w.srv = httptest.NewUnstartedServer(nil)
@@ -158,7 +178,8 @@ func (w *world) routes() http.Handler {
 		io.WriteString(rw, strconv.FormatInt(authkit.From(r).UserID(), 10))
 	})
 	mux.HandleFunc("POST /do", func(rw http.ResponseWriter, r *http.Request) {
-		out, err := w.action(r)
+		f, _ := w.actions.Load(r.Header.Get("X-Action"))
+		out, err := f.(func(*http.Request) (string, error))(r)
 		if err != nil {
 			http.Error(rw, err.Error(), oauth.StatusCode(err))
 			return
@@ -294,10 +315,15 @@ func (b *browser) userID() int64 {
 // the HTTP status oauth.StatusCode gave it, in the text).
 func (b *browser) do(f func(r *http.Request) (string, error)) (string, error) {
 	b.w.t.Helper()
-	b.w.actMu.Lock()
-	defer b.w.actMu.Unlock()
-	b.w.action = f
-	resp, err := b.c.Post(b.w.srv.URL+"/do", "text/plain", nil)
+	id := strconv.FormatInt(b.w.nextAct.Add(1), 10)
+	b.w.actions.Store(id, f)
+	defer b.w.actions.Delete(id)
+	req, err := http.NewRequest(http.MethodPost, b.w.srv.URL+"/do", nil)
+	if err != nil {
+		b.w.t.Fatal(err)
+	}
+	req.Header.Set("X-Action", id)
+	resp, err := b.c.Do(req)
 	if err != nil {
 		b.w.t.Fatal(err)
 	}
@@ -484,4 +510,65 @@ func (g *fakeGitHub) emails(w http.ResponseWriter, r *http.Request) {
 // ghEmail is an entry of /user/emails.
 func ghEmail(email string, primary, verified any) map[string]any {
 	return map[string]any{"email": email, "primary": primary, "verified": verified, "visibility": "private"}
+}
+
+// withTOTP enrols an authenticator app for the user the browser is
+// logged in as (with a fresh password) and returns its secret.
+func (b *browser) withTOTP() string {
+	b.w.t.Helper()
+	secret, err := b.do(func(r *http.Request) (string, error) {
+		e, err := authkit.From(r).TwoFactor().EnrollTOTP()
+		if err != nil {
+			return "", err
+		}
+		return e.Secret, nil
+	})
+	if err != nil {
+		b.w.t.Fatal(err)
+	}
+	err = b.err(func(r *http.Request) error {
+		_, err := authkit.From(r).TwoFactor().Confirm(twofactor.TOTP, b.w.totp(secret))
+		return err
+	})
+	if err != nil {
+		b.w.t.Fatal(err)
+	}
+	b.w.clock.Advance(30 * time.Second) // the next code is a new one
+	return secret
+}
+
+// totp returns the current code of an authenticator app.
+func (w *world) totp(secret string) string {
+	w.t.Helper()
+	code, err := twofactor.TOTPCode(secret, w.clock.Now())
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return code
+}
+
+// linkIdentity links a provider account to a user directly in the
+// database, for tests that need one in place without a sign-in.
+func (w *world) linkIdentity(provider, subject string, userID int64) {
+	w.t.Helper()
+	if _, err := w.db.Exec(`INSERT INTO authkit_identities (provider, subject, user_id, created_at) VALUES ($1, $2, $3, now())`,
+		provider, subject, userID); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// idToken returns an id_token of the mock provider, as a native app gets
+// one from it, valid for ten minutes.
+func (w *world) idToken(t *testing.T, sub, email, nonce string, aud ...string) string {
+	t.Helper()
+	now := w.clock.Now()
+	raw, err := w.oidc.Keypair.SignJWT(jwt.MapClaims{
+		"iss": w.oidc.Issuer(), "sub": sub, "aud": aud, "nonce": nonce,
+		"iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(),
+		"email": email, "email_verified": true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
