@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/authkit/authkit/internal/core"
 )
 
 // The tests in this file race every revoking call against every way into
@@ -122,6 +124,18 @@ var waysIn = []wayIn{
 		}
 		return inBackground(t, p.holdNext(startsSession), func() error {
 			return racer.err(func(a *Auth) error { return a.CompleteTwoFactorLogin() })
+		})
+	}},
+	{name: "a subpackage's login through internal/core (OAuth, passkeys)", refused: true, race: func(t *testing.T, w *raceWorld, racer *device, p *probe, _ string) func() error {
+		// The way in reads the user before it checks its credentials.
+		u, err := core.Of(w.e.kit).User(context.Background(), w.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inBackground(t, p.holdNext(startsSession), func() error {
+			return racer.err(func(a *Auth) error {
+				return core.Of(a.kit).LogIn(a.r, w.id, core.Start{How: "oauth:test", Fresh: true, Remember: true, Epoch: u.Epoch})
+			})
 		})
 	}},
 	{name: "remember-me restore", fromToken: true, race: func(t *testing.T, w *raceWorld, racer *device, p *probe, _ string) func() error {
