@@ -16,9 +16,9 @@ import (
 // authkit.From(r); no handler ever writes a password back to the page.
 type handlers struct {
 	pages        map[string]*template.Template
-	kit          *authkit.Kit // for the Admin API
-	outbox       *devOutbox   // nil unless in development mode
-	smsAvailable bool         // whether an SMS sender is configured
+	kit          *authkit.Kit   // for the Admin API
+	outbox       *devOutbox     // nil unless in development mode
+	smsAvailable bool           // whether an SMS sender is configured
 	social       *oauth.Service // sign-in with providers; nil without any
 }
 
