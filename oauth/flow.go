@@ -104,7 +104,7 @@ func (s *Service) AuthURL(r *http.Request, provider string, st Start) (string, e
 		}
 		f.LinkUser = a.UserID()
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.opts.HTTPClient.Timeout+time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), s.providerTimeout())
 	defer cancel()
 	endpoint, err := p.endpoint(withClient(ctx, s.opts.HTTPClient))
 	if err != nil {
@@ -263,7 +263,7 @@ func (s *Service) finish(r *http.Request, p *conn) (Result, error) {
 	if code == "" || len(code) > 4096 {
 		return res, hide(ErrProviderRefused, "no code", errors.New("missing or oversized code"))
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 2*s.opts.HTTPClient.Timeout)
+	ctx, cancel := context.WithTimeout(r.Context(), 2*s.providerTimeout())
 	defer cancel()
 	ctx = withClient(ctx, s.opts.HTTPClient)
 	endpoint, err := p.endpoint(ctx)

@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/authkit/authkit"
 )
@@ -76,7 +75,7 @@ func (s *Service) LinkIDToken(r *http.Request, in IDTokenSignIn) (Result, error)
 
 // verifyNative verifies an id_token of a native app.
 func (s *Service) verifyNative(ctx context.Context, p *conn, in IDTokenSignIn) (claims, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.opts.HTTPClient.Timeout+time.Second)
+	ctx, cancel := context.WithTimeout(ctx, s.providerTimeout())
 	defer cancel()
 	cl, err := p.verifyIDToken(withClient(ctx, s.opts.HTTPClient), in.IDToken, in.Nonce, append([]string{p.ClientID}, p.Audiences...))
 	if err != nil {

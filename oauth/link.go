@@ -74,7 +74,7 @@ func (s *Service) accountFor(r *http.Request, p *conn, cl claims) (userID int64,
 		if cl.EmailVerified && u.EmailVerified {
 			return u.ID, false, nil
 		}
-		s.keepPendingLink(r, p.Name, cl)
+		s.keepPendingLink(r, p.Name, cl, u.Email)
 		return 0, false, &LinkRequiredError{Email: u.Email, Provider: p.Name}
 	case errors.Is(err, authkit.ErrInvalidEmail):
 		return 0, false, closed // an address authkit cannot use is as good as none
@@ -165,15 +165,16 @@ const pendingKey = "authkit.oauth.pending_link"
 type pendingLink struct {
 	Provider  string
 	Subject   string
-	Email     string
+	Email     string // what the provider said
 	Verified  bool
+	Account   string // the address of the account it may join
 	ExpiresAt time.Time
 }
 
-func (s *Service) keepPendingLink(r *http.Request, provider string, cl claims) {
+func (s *Service) keepPendingLink(r *http.Request, provider string, cl claims, account string) {
 	s.c.Put(r, pendingKey, pendingLink{
 		Provider: provider, Subject: cl.Subject, Email: cl.Email, Verified: cl.EmailVerified,
-		ExpiresAt: s.c.Now().Add(flowLifetime),
+		Account: account, ExpiresAt: s.c.Now().Add(flowLifetime),
 	})
 }
 
@@ -194,7 +195,7 @@ func (s *Service) CompleteLink(r *http.Request) (Result, error) {
 		return Result{}, authkit.ErrReauthenticationRequired
 	}
 	pl, _ := s.c.Pop(r, pendingKey).(pendingLink)
-	if pl.Provider == "" || !s.c.Now().Before(pl.ExpiresAt) || !strings.EqualFold(pl.Email, a.Email()) {
+	if pl.Provider == "" || !s.c.Now().Before(pl.ExpiresAt) || !strings.EqualFold(pl.Account, a.Email()) {
 		return Result{}, ErrNoPendingLink
 	}
 	p, err := s.provider(pl.Provider)

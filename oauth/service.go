@@ -65,7 +65,8 @@ type Options struct {
 	KeepTokens bool
 
 	// HTTPClient reaches the providers. The default is a client with a 10
-	// second timeout.
+	// second timeout. Each round trip to a provider gets the client's
+	// Timeout (10 seconds if it has none) as a deadline too.
 	HTTPClient *http.Client
 
 	// CallbackLimit bounds failed callbacks and id_token sign-ins from one
@@ -165,6 +166,14 @@ func validProvider(p *Provider) error {
 
 func configError(format string, args ...any) error {
 	return fmt.Errorf("%w: oauth: "+format, append([]any{authkit.ErrInvalidConfig}, args...)...)
+}
+
+// providerTimeout bounds one round trip to a provider.
+func (s *Service) providerTimeout() time.Duration {
+	if t := s.opts.HTTPClient.Timeout; t > 0 {
+		return t
+	}
+	return 10 * time.Second
 }
 
 // provider returns the configured provider of that name.

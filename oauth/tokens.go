@@ -108,7 +108,7 @@ func (s *Service) RefreshProviderToken(r *http.Request, provider string) (*oauth
 	if err != nil {
 		return nil, hide(authkit.ErrInternal, "open provider token", err)
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 2*s.opts.HTTPClient.Timeout)
+	ctx, cancel := context.WithTimeout(r.Context(), 2*s.providerTimeout())
 	defer cancel()
 	ctx = withClient(ctx, s.opts.HTTPClient)
 	endpoint, err := p.endpoint(ctx)
