@@ -309,3 +309,17 @@ func TestCallback_GarbageGetsATypedErrorNeverA500(t *testing.T) {
 		t.Fatalf("unknown provider's callback: %d", r.status)
 	}
 }
+
+func TestCallback_ADatabaseFailureIsUnavailableWithoutItsText(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	if _, err := w.db.Exec(`DROP TABLE authkit_identities CASCADE`); err != nil {
+		t.Fatal(err)
+	}
+	w.oidc.QueueUser(person("ada-sub", "ada@example.com", true))
+	b := w.browser()
+	r := b.signIn("mock")
+	if r.status != http.StatusServiceUnavailable || strings.Contains(r.body, "authkit_identities") || strings.Contains(r.body, "pq:") {
+		t.Fatalf("callback: %d %q", r.status, r.body)
+	}
+}
