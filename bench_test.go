@@ -83,7 +83,7 @@ func runBench(b *testing.B, h http.Handler, req *http.Request, queries *atomic.I
 // they run.
 func benchEnv(b *testing.B) (*env, *atomic.Int64) {
 	e, probe := probedEnv(b)
-	return e, &probe.statements
+	return e, probe.Counter()
 }
 
 // BenchmarkRemember_Restore measures a request that arrives with only a

@@ -114,12 +114,12 @@ func TestSessions_LastSeenIsWrittenAtMostOncePerResyncInterval(t *testing.T) { /
 	e.user("seen@example.com")
 	d := loggedInDevice(t, e, "seen@example.com", "")
 	first := d.sessions(t)[0].LastSeenAt
-	p.statements.Store(0)
+	p.Counter().Store(0)
 	for range 5 {
 		e.clock.Advance(5 * time.Second)
 		d.userID()
 	}
-	if n := p.statements.Load(); n != 5 {
+	if n := p.Statements(); n != 5 {
 		t.Fatalf("5 logged-in requests within the interval ran %d statements, want 5 (no writes)", n)
 	}
 	e.clock.Advance(time.Minute)

@@ -63,6 +63,11 @@ func (a *Auth) Login(email, password string, remember bool) error {
 	if err != nil {
 		return unavailable("find user", err)
 	}
+	if !hasPassword(u) { // it signs in through a provider: as for an unknown email
+		_ = k.hasher.VerifyDummy(a.ctx(), password)
+		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: "no password"})
+		return ErrInvalidCredentials
+	}
 	ok, rehash, err := k.hasher.Verify(a.ctx(), u.PasswordHash, password)
 	if err != nil {
 		if ctxErr := a.ctx().Err(); ctxErr != nil {

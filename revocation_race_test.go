@@ -5,6 +5,10 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/authkit/authkit/internal/pgtest"
+
+	"github.com/authkit/authkit/internal/core"
 )
 
 // The tests in this file race every revoking call against every way into
@@ -99,7 +103,7 @@ type wayIn struct {
 	// race starts the racing request on racer and returns once it is held
 	// at the moment of the race, with a function that lets it go and
 	// returns its error.
-	race func(t *testing.T, w *raceWorld, racer *device, p *probe, secret string) (finish func() error)
+	race func(t *testing.T, w *raceWorld, racer *device, p *pgtest.Probe, secret string) (finish func() error)
 }
 
 // The statement each way in writes its session or pending login with.
@@ -110,56 +114,68 @@ const (
 
 // inBackground runs f in a goroutine once h is armed, waits until f
 // reaches the held statement, and returns what lets it finish.
-func inBackground(t *testing.T, h *hold, f func() error) func() error {
+func inBackground(t *testing.T, h *pgtest.Hold, f func() error) func() error {
 	t.Helper()
 	errc := make(chan error, 1)
 	go func() { errc <- f() }()
-	h.wait(t)
+	h.Wait(t)
 	return func() error {
-		h.let()
+		h.Let()
 		return <-errc
 	}
 }
 
 var waysIn = []wayIn{
-	{name: "password login", refused: true, race: func(t *testing.T, w *raceWorld, racer *device, p *probe, _ string) func() error {
-		return inBackground(t, p.holdNext(startsSession), func() error {
+	{name: "password login", refused: true, race: func(t *testing.T, w *raceWorld, racer *device, p *pgtest.Probe, _ string) func() error {
+		return inBackground(t, p.HoldNext(startsSession), func() error {
 			return racer.err(func(a *Auth) error { return a.Login(w.email, testPassword, true) })
 		})
 	}},
-	{name: "second-factor login start", refused: true, twoFactor: true, race: func(t *testing.T, w *raceWorld, racer *device, p *probe, _ string) func() error {
-		return inBackground(t, p.holdNext(startsPending), func() error {
+	{name: "second-factor login start", refused: true, twoFactor: true, race: func(t *testing.T, w *raceWorld, racer *device, p *pgtest.Probe, _ string) func() error {
+		return inBackground(t, p.HoldNext(startsPending), func() error {
 			return racer.err(func(a *Auth) error { return a.Login(w.email, testPassword, true) })
 		})
 	}},
-	{name: "second-factor completion", refused: true, twoFactor: true, race: func(t *testing.T, w *raceWorld, racer *device, p *probe, secret string) func() error {
+	{name: "second-factor completion", refused: true, twoFactor: true, race: func(t *testing.T, w *raceWorld, racer *device, p *pgtest.Probe, secret string) func() error {
 		if err := racer.err(func(a *Auth) error { return a.Login(w.email, testPassword, true) }); !errors.As(err, new(*SecondFactorRequiredError)) {
 			t.Fatalf("login: %v", err)
 		}
 		if err := racer.err(func(a *Auth) error { return a.TwoFactor().VerifyTOTP(totpNow(t, w.e, secret)) }); err != nil {
 			t.Fatalf("verify: %v", err)
 		}
-		return inBackground(t, p.holdNext(startsSession), func() error {
+		return inBackground(t, p.HoldNext(startsSession), func() error {
 			return racer.err(func(a *Auth) error { return a.CompleteTwoFactorLogin() })
 		})
 	}},
-	{name: "API key creation", refused: true, race: func(t *testing.T, w *raceWorld, racer *device, p *probe, _ string) func() error {
+	{name: "API key creation", refused: true, race: func(t *testing.T, w *raceWorld, racer *device, p *pgtest.Probe, _ string) func() error {
 		*racer = *loggedInDevice(t, w.e, w.email, "")
-		return inBackground(t, p.holdNext("INSERT INTO authkit_api_keys"), func() error {
+		return inBackground(t, p.HoldNext("INSERT INTO authkit_api_keys"), func() error {
 			return racer.err(func(a *Auth) (err error) {
 				_, w.apiKey, err = a.APIKeys().Create(APIKeySpec{Name: "raced"})
 				return err
 			})
 		})
 	}},
-	{name: "remember-me restore", fromToken: true, race: func(t *testing.T, w *raceWorld, racer *device, p *probe, _ string) func() error {
+	{name: "a subpackage's login through internal/core (OAuth, passkeys)", refused: true, race: func(t *testing.T, w *raceWorld, racer *device, p *pgtest.Probe, _ string) func() error {
+		// The way in reads the user before it checks its credentials.
+		u, err := core.Of(w.e.kit).User(context.Background(), w.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inBackground(t, p.HoldNext(startsSession), func() error {
+			return racer.err(func(a *Auth) error {
+				return core.Of(a.kit).LogIn(a.r, w.id, core.Start{How: "oauth:test", Fresh: true, Remember: true, Epoch: u.Epoch})
+			})
+		})
+	}},
+	{name: "remember-me restore", fromToken: true, race: func(t *testing.T, w *raceWorld, racer *device, p *pgtest.Probe, _ string) func() error {
 		delete(racer.cookies, sessionCookieName(w.e)) // the browser restarted
-		return inBackground(t, p.holdNext(startsSession), func() error {
+		return inBackground(t, p.HoldNext(startsSession), func() error {
 			racer.do(func(a *Auth) {})
 			return nil
 		})
 	}},
-	{name: "request in flight writing its session back", fromToken: true, race: func(t *testing.T, w *raceWorld, racer *device, _ *probe, _ string) func() error {
+	{name: "request in flight writing its session back", fromToken: true, race: func(t *testing.T, w *raceWorld, racer *device, _ *pgtest.Probe, _ string) func() error {
 		reached, release := make(chan struct{}), make(chan struct{})
 		done := make(chan struct{})
 		go func() {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/authkit/authkit"
+	"github.com/authkit/authkit/oauth"
 	"github.com/authkit/authkit/sqlschema"
 )
 
@@ -14,8 +15,8 @@ import (
 // running the app and testing it: DB, Mailer, SMS, BaseURL (for the links
 // in emails) and EncryptionKey. outbox is development mode's record of the
 // mail and text messages sent, shown at /dev/outbox; nil turns that page
-// off.
-func newApp(ctx context.Context, cfg authkit.Config, outbox *devOutbox) (http.Handler, *authkit.Kit, error) {
+// off. providers are those users can sign in with (package oauth).
+func newApp(ctx context.Context, cfg authkit.Config, outbox *devOutbox, providers []*oauth.Provider) (http.Handler, *authkit.Kit, error) {
 	if err := sqlschema.Apply(ctx, cfg.DB, sqlschema.DefaultPrefix); err != nil {
 		return nil, nil, err
 	}
@@ -37,6 +38,10 @@ func newApp(ctx context.Context, cfg authkit.Config, outbox *devOutbox) (http.Ha
 		return nil, nil, err
 	}
 	h.kit = kit
+	if h.social, err = h.newSocial(kit, providers); err != nil {
+		kit.Close()
+		return nil, nil, err
+	}
 
 	mux := http.NewServeMux()
 	private := func(pattern string, handler http.HandlerFunc) { mux.Handle(pattern, kit.RequireLogin(handler)) }
@@ -81,6 +86,11 @@ func newApp(ctx context.Context, cfg authkit.Config, outbox *devOutbox) (http.Ha
 	admin("POST /admin/users/{id}/{action}", h.adminAction)
 	if outbox != nil {
 		mux.HandleFunc("GET /dev/outbox", h.outboxPage)
+	}
+	if h.social != nil {
+		mux.Handle("GET /oauth/", h.social)
+		mux.HandleFunc("GET /link-account", h.linkAccountForm)
+		mux.Handle("POST /link-account", kit.RequireLogin(http.HandlerFunc(h.linkAccount)))
 	}
 
 	// CrossOriginProtection refuses form posts from other sites (CSRF),

@@ -9,15 +9,17 @@ import (
 	"strings"
 
 	"github.com/authkit/authkit"
+	"github.com/authkit/authkit/oauth"
 )
 
 // handlers serves the app's pages. Each one reaches authkit through
 // authkit.From(r); no handler ever writes a password back to the page.
 type handlers struct {
 	pages        map[string]*template.Template
-	kit          *authkit.Kit // for the Admin API
-	outbox       *devOutbox   // nil unless in development mode
-	smsAvailable bool         // whether an SMS sender is configured
+	kit          *authkit.Kit   // for the Admin API
+	outbox       *devOutbox     // nil unless in development mode
+	smsAvailable bool           // whether an SMS sender is configured
+	social       *oauth.Service // sign-in with providers; nil without any
 }
 
 // notices are the messages a redirect can ask the next page to show, by
@@ -32,6 +34,7 @@ var notices = map[string]string{
 	"reauthenticated":        "Password confirmed. You can change your email address and two-step login settings now.",
 	"password-changed":       "Your password is changed. Every other device is logged out.",
 	"email-link-sent":        "We emailed a link to your new address. Your address changes when you open it.",
+	"linked":                 "The provider account is linked: you can sign in with it now.",
 	"ban":                    "The user is banned and logged out on every device.",
 	"unban":                  "The user's status is normal again: they can log in.",
 	"force-logout":           "The user is logged out on every device.",

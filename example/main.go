@@ -87,13 +87,22 @@ func run(opts options) error {
 		return err
 	}
 
+	providers := envProviders()
+	if opts.dev {
+		dev, err := startDevProvider()
+		if err != nil {
+			return err
+		}
+		defer dev.stop()
+		providers = append(providers, dev.provider())
+	}
 	handler, kit, err := newApp(ctx, authkit.Config{
 		DB:            db,
 		Mailer:        mailer,
 		SMS:           sms,
 		BaseURL:       "http://" + opts.addr,
 		EncryptionKey: key,
-	}, outbox)
+	}, outbox, providers)
 	if err != nil {
 		return err
 	}

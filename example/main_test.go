@@ -15,6 +15,7 @@ import (
 
 	"github.com/authkit/authkit"
 	"github.com/authkit/authkit/authkittest"
+	"github.com/authkit/authkit/oauth"
 )
 
 func TestMain(m *testing.M) { os.Exit(authkittest.Main(m)) }
@@ -46,13 +47,22 @@ func startTestApp(t *testing.T, dev bool) *testApp {
 	if !dev {
 		shown = nil
 	}
+	var providers []*oauth.Provider
+	if dev {
+		provider, err := startDevProvider()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { provider.stop() })
+		providers = append(providers, provider.provider())
+	}
 	handler, kit, err := newApp(t.Context(), authkit.Config{
 		DB:            authkittest.DB(t),
 		Mailer:        outbox.mail,
 		SMS:           outbox.sms,
 		BaseURL:       "http://" + srv.Listener.Addr().String(),
 		EncryptionKey: newKey(),
-	}, shown)
+	}, shown, providers)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func parsePages() map[string]*template.Template {
 		"home", "register", "confirm", "login", "second-factor", "account",
 		"reauthenticate", "twofactor-confirm", "twofactor-backup-codes",
 		"forgot-password", "reset-password", "admin-users", "admin-user",
-		"outbox", "problem",
+		"outbox", "problem", "link-account",
 	} {
 		pages[name] = template.Must(template.New("").Funcs(templateFuncs).
 			ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))
@@ -33,7 +33,7 @@ func parsePages() map[string]*template.Template {
 	return pages
 }
 
-var templateFuncs = template.FuncMap{"methodName": methodName, "datetime": datetime, "isAdmin": isAdmin}
+var templateFuncs = template.FuncMap{"methodName": methodName, "datetime": datetime, "isAdmin": isAdmin, "providerTitle": providerTitle}
 
 // datetime shows a time to the minute, in UTC, or "never" for the zero
 // time.
@@ -63,6 +63,7 @@ func methodName(m twofactor.Method) string {
 type page struct {
 	Auth        *authkit.Auth // who is logged in; render fills it in
 	DevMode     bool          // development mode is on; render fills it in
+	Providers   []string      // the providers to sign in with; render fills them in
 	Notice      string        // a success message
 	Error       string        // a failure, in words for the user
 	Email       string        // to fill in the form again
@@ -91,6 +92,7 @@ type page struct {
 func (h *handlers) render(w http.ResponseWriter, r *http.Request, status int, name string, data page) {
 	data.Auth = authkit.From(r)
 	data.DevMode = h.outbox != nil
+	data.Providers = h.providerNames()
 	var buf bytes.Buffer
 	if err := h.pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
 		slog.ErrorContext(r.Context(), "rendering page failed", "page", name, "error", err)
@@ -165,6 +167,9 @@ func codeNotSent(err error) error {
 // describe turns an error from authkit into an HTTP status and a message
 // for the user.
 func describe(err error) (status int, message string) {
+	if status, msg, ok := describeSocial(err); ok {
+		return status, msg
+	}
 	switch {
 	// The app's own errors wrap authkit's, so they come first.
 	case errors.Is(err, errWrongPassword):

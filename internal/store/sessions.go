@@ -183,8 +183,9 @@ type Revocation struct {
 // remember-me token and pending login created under the old one, even by
 // a statement racing this one; deletes the user's session index entries
 // and authkit-store sessions, remember-me tokens, pending second-factor
-// logins, one-time codes, unfinished factor enrolments, API keys and
-// pending password-reset and email-change tokens (SEC-S10) — except the session
+// logins, one-time codes, unfinished factor enrolments, API keys,
+// pending password-reset and email-change tokens (SEC-S10) and the tokens
+// OAuth providers issued (package oauth) — except the session
 // and token named to keep, which move to the new epoch; and applies the
 // change asked for, all in one statement. It returns the new epoch and the
 // keys of the ended sessions, for deleting them from another session
@@ -219,6 +220,7 @@ func (s *Store) Revoke(ctx context.Context, r Revocation) (int64, []string, erro
 		     att AS (DELETE FROM {attempts} WHERE user_id = $1),
 		     mailed AS (DELETE FROM {email_tokens} WHERE user_id = $1 AND purpose IN ('reset', 'change_email')),
 		     codes AS (DELETE FROM {otp_codes} WHERE user_id = $1),
+		     prov AS (DELETE FROM {provider_tokens} WHERE user_id = $1),
 		     enrol AS (DELETE FROM {second_factors} WHERE user_id = $1 AND NOT verified),
 		     keys AS (DELETE FROM {api_keys} WHERE user_id = $1)
 		SELECT (SELECT session_epoch FROM u), array(SELECT token FROM doomed)`,

@@ -29,7 +29,7 @@ var (
 type Tables struct {
 	Users, Sessions, UserSessions, EmailTokens, Audit, Remembers string
 	SecondFactors, Attempts, OTPCodes, BackupCodes, Throttles    string
-	APIKeys                                                      string
+	APIKeys, ProviderTokens                                      string
 }
 
 // Options configures a Store.
@@ -75,6 +75,8 @@ func New(db *sqlx.DB, prefix string, opts Options) *Store {
 		BackupCodes:   prefix + "backup_codes",
 		Throttles:     prefix + "throttles",
 		APIKeys:       prefix + "api_keys",
+
+		ProviderTokens: prefix + "provider_tokens",
 	}
 	// eligible is the session core's rule, as SQL on the users row u: the
 	// account may hold a session. The Go side of the same rule is
@@ -96,6 +98,7 @@ func New(db *sqlx.DB, prefix string, opts Options) *Store {
 		"{backup_codes}", t.BackupCodes,
 		"{throttles}", t.Throttles,
 		"{api_keys}", t.APIKeys,
+		"{provider_tokens}", t.ProviderTokens,
 		"{eligible}", eligible,
 	)}
 }
