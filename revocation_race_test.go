@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authkit/authkit/internal/pgtest"
-
 	"github.com/authkit/authkit/internal/core"
+	"github.com/authkit/authkit/internal/pgtest"
 )
 
 // The tests in this file race every revoking call against every way into
