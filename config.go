@@ -250,6 +250,9 @@ func New(cfg Config) (*Kit, error) {
 	if err := checkSchema(ctx, cfg.DB, cfg.TablePrefix); err != nil {
 		return nil, err
 	}
+	if err := k.fillEmailKeys(ctx); err != nil {
+		return nil, err
+	}
 	if cfg.DB.Stats().MaxOpenConnections == 0 {
 		k.log.Warn("authkit: the database pool is unbounded; call DB.SetMaxOpenConns so that a slow database cannot collect a connection per waiting request")
 	}

@@ -2,7 +2,6 @@ package authkit
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/authkit/authkit/internal/store"
 	"github.com/authkit/authkit/twofactor"
@@ -26,11 +25,11 @@ func (a *Auth) ChangeEmail(newEmail string) error {
 	if err != nil {
 		return err
 	}
-	if strings.EqualFold(newEmail, a.user.Email) {
+	if sameEmail(newEmail, a.user.Email) {
 		return nil
 	}
 	k := a.kit
-	switch _, err := k.store.UserByEmail(a.ctx(), newEmail); {
+	switch _, err := k.userByEmail(a.ctx(), newEmail); {
 	case err == nil:
 		return ErrEmailTaken
 	case !errors.Is(err, store.ErrNotFound):
@@ -63,7 +62,7 @@ func (a *Auth) ChangeEmail(newEmail string) error {
 // address confirmed it, re-checking that no other account took it since.
 func (a *Auth) finishEmailChange(u store.User, newEmail string) error {
 	k := a.kit
-	if err := k.store.SetEmail(a.ctx(), u.ID, newEmail); err != nil {
+	if err := k.store.SetEmail(a.ctx(), u.ID, newEmail, emailKey(newEmail)); err != nil {
 		if errors.Is(err, store.ErrDuplicateEmail) {
 			a.audit(auditEvent{event: eventEmailChange, outcome: outcomeFailed, userID: u.ID, detail: "address taken"})
 			return ErrEmailTaken

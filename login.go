@@ -52,7 +52,7 @@ func (a *Auth) Login(email, password string, remember bool) error {
 		a.audit(auditEvent{event: eventLogin, outcome: outcomeThrottled, detail: failureDetail(err)})
 		return err
 	}
-	u, err := k.store.UserByEmail(a.ctx(), email)
+	u, err := k.userByEmail(a.ctx(), email)
 	if errors.Is(err, store.ErrNotFound) {
 		// Same work as a wrong password (SEC-E1); its only possible
 		// error is the context ending, which the caller sees anyway.

@@ -219,7 +219,7 @@ func (a *Auth) ResetPassword(tok, newPassword string) error {
 		return err
 	}
 	u, err := k.tokenOwner(a.ctx(), t)
-	if err == nil && !strings.EqualFold(u.Email, t.Email) {
+	if err == nil && !sameEmail(u.Email, t.Email) {
 		err = ErrTokenInvalid // the address changed since the link was sent
 	}
 	if err != nil {

@@ -3,42 +3,12 @@ package authkit
 import (
 	"context"
 	"errors"
-	"net/mail"
 	"net/url"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/authkit/authkit/internal/store"
 	"github.com/authkit/authkit/internal/token"
 )
-
-// normalizeEmail trims and NFC-normalises an address and checks that it is
-// a plain addr-spec (no display name) of sane length (SEC-I1).
-func normalizeEmail(email string) (string, error) {
-	if !utf8.ValidString(email) || strings.ContainsRune(email, 0) {
-		return "", ErrInvalidEmail
-	}
-	email = norm.NFC.String(strings.TrimSpace(email))
-	if email == "" || len(email) > 254 || strings.IndexFunc(email, func(r rune) bool {
-		return unicode.IsControl(r) || unicode.IsSpace(r)
-	}) >= 0 {
-		return "", ErrInvalidEmail
-	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email {
-		return "", ErrInvalidEmail
-	}
-	at := strings.LastIndexByte(email, '@')
-	local, domain := email[:at], email[at+1:]
-	if len(local) > 64 || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		return "", ErrInvalidEmail
-	}
-	return email, nil
-}
 
 // Register creates an account and returns its id. The email is trimmed,
 // validated and NFC-normalised, and must not belong to another account,
@@ -90,7 +60,7 @@ func (a *Auth) Register(email, password string) (int64, error) {
 // createUser inserts a user registered at registeredAt, mapping the
 // database's answers to authkit errors.
 func (k *Kit) createUser(ctx context.Context, email, hash string, verified bool, roles []string, registeredAt time.Time) (int64, error) {
-	id, err := k.store.CreateUser(ctx, email, hash, verified, roles, registeredAt)
+	id, err := k.store.CreateUser(ctx, email, emailKey(email), hash, verified, roles, registeredAt)
 	switch {
 	case errors.Is(err, store.ErrDuplicateEmail):
 		return 0, ErrEmailTaken
@@ -165,7 +135,7 @@ func (a *Auth) ConfirmEmail(tok string) error {
 	}
 	// The token confirms the address it was sent to, not whatever the
 	// account's address is now.
-	if !strings.EqualFold(u.Email, t.Email) {
+	if !sameEmail(u.Email, t.Email) {
 		a.audit(auditEvent{event: eventConfirmEmail, outcome: outcomeFailed, userID: u.ID, detail: "address changed"})
 		return ErrTokenInvalid
 	}
@@ -256,7 +226,7 @@ func (a *Auth) mailAccountLater(email, event string, prepare func(ctx context.Co
 	}
 	info := a.info()
 	k.sendMailLater(a.ctx(), func(ctx context.Context) (Message, bool) {
-		u, err := k.store.UserByEmail(ctx, email)
+		u, err := k.userByEmail(ctx, email)
 		if errors.Is(err, store.ErrNotFound) {
 			return Message{}, false
 		}
