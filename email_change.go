@@ -62,7 +62,7 @@ func (a *Auth) ChangeEmail(newEmail string) error {
 // address confirmed it, re-checking that no other account took it since.
 func (a *Auth) finishEmailChange(u store.User, newEmail string) error {
 	k := a.kit
-	if err := k.store.SetEmail(a.ctx(), u.ID, newEmail, emailKey(newEmail)); err != nil {
+	if err := k.store.SetEmail(a.ctx(), u.ID, newEmail, emailKey(newEmail), int16(twofactor.Email), enableBinding(u.ID, twofactor.Email)); err != nil {
 		if errors.Is(err, store.ErrDuplicateEmail) {
 			a.audit(auditEvent{event: eventEmailChange, outcome: outcomeFailed, userID: u.ID, detail: "address taken"})
 			return ErrEmailTaken

@@ -218,7 +218,7 @@ ALTER TABLE authkit_email_tokens ALTER COLUMN epoch SET NOT NULL;
 -- user's sessions are revoked.
 CREATE INDEX IF NOT EXISTS authkit_otp_codes_user_idx ON authkit_otp_codes (user_id);
 
--- Migration 0003_email_key.sql
+-- Migration 0003_hardening.sql
 -- Case-insensitive uniqueness of email addresses for all of Unicode,
 -- whatever the database's collation (SEC-I5). lower(email) follows the
 -- collation: under the C locale it folds ASCII only, so "Émile@" and
@@ -247,9 +247,16 @@ CREATE TABLE IF NOT EXISTS authkit_secrets (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
+-- One-time codes are hashed under a key that is not in the database:
+-- HMAC-SHA256 under a key derived from Config.EncryptionKey, or, without
+-- one, argon2id under the row's random salt. scheme says which; '' is the
+-- SHA-256 of earlier releases, keyed by the binding stored beside it.
+ALTER TABLE authkit_otp_codes ADD COLUMN IF NOT EXISTS scheme TEXT NOT NULL DEFAULT '';
+ALTER TABLE authkit_otp_codes ADD COLUMN IF NOT EXISTS salt BYTEA;
+
 -- Record the migrations above as applied.
 INSERT INTO authkit_schema_version (version, name) VALUES
     (1, 'initial'),
     (2, 'session_core'),
-    (3, 'email_key')
+    (3, 'hardening')
 ON CONFLICT (version) DO NOTHING;

@@ -104,11 +104,25 @@ func (s *Store) SetResettable(ctx context.Context, id int64, resettable bool) er
 }
 
 // SetEmail changes a user's address (whose key is emailKey) and marks it
-// confirmed, or returns ErrDuplicateEmail if another account has it.
-func (s *Store) SetEmail(ctx context.Context, id int64, email, emailKey string) error {
-	err := s.execOne(ctx, `UPDATE {users} SET email = $2, email_key = $3, verified = TRUE WHERE id = $1`, id, email, emailKey)
-	if isUniqueViolation(err) {
+// confirmed, or returns ErrDuplicateEmail if another account has it. The
+// user's email second factor (method emailMethod) follows: a working one
+// sends its codes to the new address from now on, and an unfinished set-up
+// goes, with its code (named by enableBinding), which went to the old one.
+func (s *Store) SetEmail(ctx context.Context, id int64, email, emailKey string, emailMethod int16, enableBinding string) error {
+	var n int
+	err := s.row(ctx, `
+		WITH u AS (UPDATE {users} SET email = $2, email_key = $3, verified = TRUE WHERE id = $1 RETURNING id),
+		     moved AS (UPDATE {second_factors} SET contact = $2
+		               WHERE user_id = (SELECT id FROM u) AND method = $4 AND verified),
+		     unfinished AS (DELETE FROM {second_factors}
+		                    WHERE user_id = (SELECT id FROM u) AND method = $4 AND NOT verified),
+		     code AS (DELETE FROM {otp_codes} WHERE user_id = (SELECT id FROM u) AND binding = $5)
+		SELECT count(*) FROM u`, id, email, emailKey, emailMethod, enableBinding).Scan(&n)
+	switch {
+	case isUniqueViolation(err):
 		return ErrDuplicateEmail
+	case err == nil && n == 0:
+		return ErrNotFound
 	}
 	return err
 }

@@ -26,3 +26,10 @@ CREATE TABLE IF NOT EXISTS authkit_secrets (
     value      BYTEA       NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+
+-- One-time codes are hashed under a key that is not in the database:
+-- HMAC-SHA256 under a key derived from Config.EncryptionKey, or, without
+-- one, argon2id under the row's random salt. scheme says which; '' is the
+-- SHA-256 of earlier releases, keyed by the binding stored beside it.
+ALTER TABLE authkit_otp_codes ADD COLUMN IF NOT EXISTS scheme TEXT NOT NULL DEFAULT '';
+ALTER TABLE authkit_otp_codes ADD COLUMN IF NOT EXISTS salt BYTEA;
