@@ -253,6 +253,9 @@ func New(cfg Config) (*Kit, error) {
 	if err := k.fillEmailKeys(ctx); err != nil {
 		return nil, err
 	}
+	if err := k.loadDeviceKey(ctx); err != nil {
+		return nil, err
+	}
 	if cfg.DB.Stats().MaxOpenConnections == 0 {
 		k.log.Warn("authkit: the database pool is unbounded; call DB.SetMaxOpenConns so that a slow database cannot collect a connection per waiting request")
 	}
@@ -262,6 +265,7 @@ func New(cfg Config) (*Kit, error) {
 		k.ownStore = true
 	}
 	k.rememberCookie = k.cookieName(cfg.RememberCookieName)
+	k.deviceCookie = k.cookieName("authkit_device")
 	k.startCleanup(cleanupInterval)
 	return k, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -330,6 +331,7 @@ type device struct {
 	e       *env
 	mu      sync.Mutex // tests send requests of one device in parallel
 	cookies map[string]*http.Cookie
+	ip      string // the client's address; httptest's 192.0.2.1 when empty
 }
 
 func (e *env) device() *device { return &device{e: e, cookies: map[string]*http.Cookie{}} }
@@ -339,6 +341,9 @@ func (e *env) device() *device { return &device{e: e, cookies: map[string]*http.
 func (d *device) do(f func(a *Auth)) {
 	d.e.t.Helper()
 	req := httptest.NewRequest("POST", "https://example.com/", nil)
+	if d.ip != "" {
+		req.RemoteAddr = net.JoinHostPort(d.ip, "1234")
+	}
 	d.mu.Lock()
 	for _, c := range d.cookies {
 		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})

@@ -28,6 +28,8 @@ type Kit struct {
 	bearer        core.Bearer   // verifies access tokens, when package tokens is in use
 
 	rememberCookie string // the remember-me cookie's name, prefixed when Secure
+	deviceCookie   string // the device cookie's name, prefixed when Secure
+	deviceKey      []byte // signs device cookies
 
 	stopCleanup chan struct{}
 	cleanupDone chan struct{}

@@ -220,7 +220,7 @@ func (a *Auth) ResendConfirmation(email string) error {
 // audit log under event.
 func (a *Auth) mailAccountLater(email, event string, prepare func(ctx context.Context, u store.User) (msg Message, refusal string, err error)) error {
 	k := a.kit
-	if err := k.take(a.ctx(), k.emailBuckets(email, a.clientIP())...); err != nil {
+	if err := k.take(a.ctx(), a.emailBuckets(emailKey(email))...); err != nil {
 		a.audit(auditEvent{event: event, outcome: outcomeThrottled})
 		return err
 	}

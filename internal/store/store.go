@@ -29,6 +29,7 @@ var (
 type Tables struct {
 	Users, Sessions, UserSessions, EmailTokens, Audit, Remembers string
 	SecondFactors, Attempts, OTPCodes, BackupCodes, Throttles    string
+	Secrets                                                      string
 }
 
 // Options configures a Store.
@@ -73,6 +74,7 @@ func New(db *sqlx.DB, prefix string, opts Options) *Store {
 		OTPCodes:      prefix + "otp_codes",
 		BackupCodes:   prefix + "backup_codes",
 		Throttles:     prefix + "throttles",
+		Secrets:       prefix + "secrets",
 	}
 	// eligible is the session core's rule, as SQL on the users row u: the
 	// account may hold a session. The Go side of the same rule is
@@ -93,6 +95,7 @@ func New(db *sqlx.DB, prefix string, opts Options) *Store {
 		"{otp_codes}", t.OTPCodes,
 		"{backup_codes}", t.BackupCodes,
 		"{throttles}", t.Throttles,
+		"{secrets}", t.Secrets,
 		"{eligible}", eligible,
 	)}
 }
