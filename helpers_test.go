@@ -278,6 +278,7 @@ func (e *env) user(email string) int64 {
 // confirmLink returns the token from the newest confirmation mail to addr.
 func (e *env) mailToken(addr string) string {
 	e.t.Helper()
+	e.kit.mailWG.Wait() // some mail goes in the background
 	msg, ok := e.mail.Last(addr)
 	if !ok {
 		e.t.Fatalf("no mail to %s", addr)

@@ -115,12 +115,17 @@ func (k *Kit) mailToken(ctx context.Context, userID, epoch int64, email, purpose
 // a new account, or the new address of an email change ([Auth.ChangeEmail]),
 // which takes effect now. The token works once, even when two requests
 // race, and not after it expires ([ErrTokenExpired]); garbage, reused and
-// unknown tokens give [ErrTokenInvalid]. It does not log the user in.
+// unknown tokens give [ErrTokenInvalid]. Tokens presented from one client
+// IP are throttled ([Limits.TokensPerIP], SEC-E6). It does not log the
+// user in.
 func (a *Auth) ConfirmEmail(tok string) error {
 	if err := a.ready(); err != nil {
 		return err
 	}
 	k := a.kit
+	if err := a.takeTokenTry(eventConfirmEmail); err != nil {
+		return err
+	}
 	t, err := k.consumeEmailToken(a.ctx(), tok, store.PurposeConfirm, store.PurposeChangeEmail)
 	if err != nil {
 		a.audit(auditEvent{event: eventConfirmEmail, outcome: outcomeFailed, detail: failureDetail(err)})
@@ -143,6 +148,17 @@ func (a *Auth) ConfirmEmail(tok string) error {
 		return unavailable("mark verified", err)
 	}
 	a.audit(auditEvent{event: eventConfirmEmail, outcome: outcomeOK, userID: u.ID})
+	return nil
+}
+
+// takeTokenTry counts a mailed token presented by the request's client
+// against Limits.TokensPerIP.
+func (a *Auth) takeTokenTry(event string) error {
+	k := a.kit
+	if err := k.take(a.ctx(), a.ipBucket("token", k.cfg.Limits.TokensPerIP)); err != nil {
+		a.audit(auditEvent{event: event, outcome: outcomeThrottled})
+		return err
+	}
 	return nil
 }
 

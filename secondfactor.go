@@ -112,8 +112,9 @@ func (a *Auth) clearPending() {
 // SendCode sends a new one-time code for the pending login by email or
 // SMS (method twofactor.Email or twofactor.SMS), to the contact the user
 // enabled. It voids the previous code of that method. Codes can be sent
-// at most once every 30 seconds and five times per login; more gives a
-// [*TooManyRequestsError].
+// at most once every 30 seconds and five times per login, and within the
+// throttles per user and, for SMS, per number and per client IP
+// ([Limits]); more gives a [*TooManyRequestsError].
 func (tf *TwoFactor) SendCode(method twofactor.Method) error {
 	p, err := tf.livePending()
 	if err != nil {
@@ -143,10 +144,23 @@ func (tf *TwoFactor) SendCode(method twofactor.Method) error {
 		}
 		return &TooManyRequestsError{RetryAfter: wait}
 	}
-	if err := k.take(a.ctx(), userBucket("code-send", p.UserID, k.cfg.Limits.CodeSendPerUser)); err != nil {
+	if err := k.take(a.ctx(), a.sendBuckets(p.UserID, method, f.Contact)...); err != nil {
 		return err
 	}
 	return k.sendCode(a.ctx(), p.UserID, method, f.Contact, p.AttemptID, "log in")
+}
+
+// sendBuckets are the buckets that sending a code to a user's contact
+// spends: the user's, and for a text message also the destination
+// number's and the client IP's, since each SMS costs money and a number
+// that pays its owner for received messages invites pumping (SEC-E6).
+func (a *Auth) sendBuckets(userID int64, method twofactor.Method, contact string) []bucket {
+	l := a.kit.cfg.Limits
+	buckets := []bucket{userBucket("code-send", userID, l.CodeSendPerUser)}
+	if method == twofactor.SMS {
+		buckets = append(buckets, a.ipBucket("sms", l.SMSPerIP), bucket{"sms:number:" + contact, l.SMSPerNumber})
+	}
+	return buckets
 }
 
 // sendCode stores a new code for binding and sends it to contact.
