@@ -224,6 +224,23 @@ func (a *Auth) Reauthenticate(password string) error {
 	return nil
 }
 
+// RenewToken gives the logged-in session a new token and keeps everything
+// in it; the old token stops working at once (SEC-S2). authkit renews the
+// token itself whenever a login, a second factor, reauthentication or a
+// password change raises what the session may do. Call RenewToken after a
+// change of privileges that your app makes within a session — the admin
+// role given to the user of this very request, a switch of tenant — as
+// OWASP asks, so that a token that leaked before the change does not carry
+// the new privileges. (Roles that [Admin.AddRole] gives another user apply
+// to that user's sessions at their next request, under their old tokens;
+// end those sessions with [Admin.ForceLogout] for a new login.)
+func (a *Auth) RenewToken() error {
+	if _, err := a.requireLogin(); err != nil {
+		return err
+	}
+	return a.renewToken()
+}
+
 // LogInAsUser logs the logged-in user (support staff, say) in as another
 // user, under a new session token (SEC-S2), for seeing the app as that
 // user sees it. The audit log records the real user as the actor. The

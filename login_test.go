@@ -347,3 +347,28 @@ func TestLogin_APlantedHashWithAbsurdParametersStallsNoLogin(t *testing.T) { // 
 		t.Fatal("the log does not say the planted hashes were refused for their cost")
 	}
 }
+
+func TestRenewToken_KeepsTheSessionUnderANewTokenAndKillsTheOld(t *testing.T) { // SEC-S2
+	t.Parallel()
+	e := newEnv(t)
+	id := e.user("renewed@example.com")
+	d := loggedIn(t, e, "renewed@example.com")
+	old := d.cookies[sessionCookieName(e)].Value
+	if err := d.err(func(a *Auth) error { return a.RenewToken() }); err != nil {
+		t.Fatal(err)
+	}
+	if d.cookies[sessionCookieName(e)].Value == old {
+		t.Fatal("the token did not change")
+	}
+	var fresh bool
+	d.do(func(a *Auth) { fresh = a.IsFresh() })
+	if d.userID() != id || !fresh {
+		t.Fatal("the session did not survive its new token, fresh")
+	}
+	stale := e.device()
+	stale.cookies[sessionCookieName(e)] = &http.Cookie{Name: sessionCookieName(e), Value: old}
+	if stale.userID() != 0 {
+		t.Fatal("the old token still works")
+	}
+	wantErr(t, e.device().err(func(a *Auth) error { return a.RenewToken() }), ErrNotLoggedIn)
+}

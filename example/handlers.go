@@ -31,11 +31,11 @@ var notices = map[string]string{
 	"two-factor-off":         "That method is turned off.",
 	"reauthenticated":        "Password confirmed. You can change your email address and two-step login settings now.",
 	"password-changed":       "Your password is changed. Every other device is logged out.",
-	"email-link-sent":        "We emailed a link to your new address. Your address changes when you open it.",
+	"email-link-sent":        "We emailed a link to the new address. Your address changes when you open it.",
 	"ban":                    "The user is banned and logged out on every device.",
 	"unban":                  "The user's status is normal again: they can log in.",
 	"force-logout":           "The user is logged out on every device.",
-	"make-admin":             "The user is an administrator now.",
+	"make-admin":             "The user is an administrator now, once they log in again: their sessions ended, so the role comes with a new one.",
 	"remove-admin":           "The user is no longer an administrator.",
 }
 
