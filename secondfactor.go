@@ -144,21 +144,30 @@ func (tf *TwoFactor) SendCode(method twofactor.Method) error {
 		}
 		return &TooManyRequestsError{RetryAfter: wait}
 	}
-	if err := k.take(a.ctx(), a.sendBuckets(p.UserID, method, f.Contact)...); err != nil {
+	if err := k.take(a.ctx(), a.sendBuckets(p.UserID, method, f.Contact, true)...); err != nil {
 		return err
 	}
 	return k.sendCode(a.ctx(), p.UserID, method, f.Contact, p.AttemptID, "log in")
 }
 
 // sendBuckets are the buckets that sending a code to a user's contact
-// spends: the user's, and for a text message also the destination
-// number's and the client IP's, since each SMS costs money and a number
-// that pays its owner for received messages invites pumping (SEC-E6).
-func (a *Auth) sendBuckets(userID int64, method twofactor.Method, contact string) []bucket {
+// spends: the user's, and for a text message also the client IP's and the
+// destination number's, since each SMS costs money and a number that pays
+// its owner for received messages invites pumping (SEC-E6). A number has
+// two buckets: one for the codes that set it up, which anyone may ask to
+// be sent to any number, and one for login codes, which only the accounts
+// that proved the number can spend, so that a stranger who sets up the
+// victim's number on an account of their own cannot stop the victim's
+// login codes.
+func (a *Auth) sendBuckets(userID int64, method twofactor.Method, contact string, login bool) []bucket {
 	l := a.kit.cfg.Limits
 	buckets := []bucket{userBucket("code-send", userID, l.CodeSendPerUser)}
 	if method == twofactor.SMS {
-		buckets = append(buckets, a.ipBucket("sms", l.SMSPerIP), bucket{"sms:number:" + contact, l.SMSPerNumber})
+		kind := "sms:setup-number:"
+		if login {
+			kind = "sms:login-number:"
+		}
+		buckets = append(buckets, a.ipBucket("sms", l.SMSPerIP), bucket{kind + contact, l.SMSPerNumber})
 	}
 	return buckets
 }

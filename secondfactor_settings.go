@@ -110,7 +110,7 @@ func (tf *TwoFactor) EnableSMS(phone string) error {
 // a code.
 func (tf *TwoFactor) enableSent(st *sessionState, method twofactor.Method, contact string) error {
 	k, ctx := tf.a.kit, tf.a.ctx()
-	if err := k.take(ctx, tf.a.sendBuckets(st.UserID, method, contact)...); err != nil {
+	if err := k.take(ctx, tf.a.sendBuckets(st.UserID, method, contact, false)...); err != nil {
 		return err
 	}
 	code, err := k.storeCode(ctx, st.UserID, method, contact, enableBinding(st.UserID, method))

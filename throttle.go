@@ -82,8 +82,10 @@ type Limits struct {
 	CodeSendPerUser Limit
 	// SMSPerNumber bounds the text messages sent to one phone number,
 	// and SMSPerIP those that one client IP makes authkit send, against
-	// SMS pumping. The defaults are Burst 5, then one every 12 minutes,
-	// and Burst 10, then one every 6 minutes.
+	// SMS pumping. A number has two buckets of SMSPerNumber: the codes
+	// that set it up as a factor, and the login codes, which only accounts
+	// that proved the number can spend. The defaults are Burst 5, then one
+	// every 12 minutes, and Burst 10, then one every 6 minutes.
 	SMSPerNumber, SMSPerIP Limit
 	// CodeEntryPerUser bounds the two-factor codes one user's logins may
 	// try, across all pending logins (each of which also allows only 5),

@@ -217,13 +217,20 @@ func registerOn(d *device, email string) (id int64, err error) {
 	return id, err
 }
 
+// smsEnv is an env with an SMS sender and a small SMSPerNumber budget.
+func smsEnv(t *testing.T, opts ...func(*Config)) (*env, *DevSMS) {
+	sms := NewDevSMS(nil)
+	e := newEnv(t, append([]func(*Config){func(c *Config) {
+		c.SMS = sms
+		c.Limits.SMSPerNumber = Limit{Burst: 2, Every: time.Hour}
+	}}, opts...)...)
+	return e, sms
+}
+
 func TestSMS_PumpingIsThrottledPerNumberAndPerIP(t *testing.T) { // SEC-E6
 	t.Parallel()
-	sms := NewDevSMS(nil)
-	e := newEnv(t, func(c *Config) {
-		c.SMS = sms
+	e, sms := smsEnv(t, func(c *Config) {
 		c.Limits.CodeSendPerUser = Limit{Burst: 100, Every: time.Second}
-		c.Limits.SMSPerNumber = Limit{Burst: 2, Every: time.Hour}
 		c.Limits.SMSPerIP = Limit{Burst: 3, Every: time.Hour}
 	})
 	e.user("pumper@example.com")
@@ -255,5 +262,33 @@ func TestSMS_PumpingIsThrottledPerNumberAndPerIP(t *testing.T) { // SEC-E6
 	}
 	if err := enable(d, "+15550100001"); !errors.As(err, new(*TooManyRequestsError)) {
 		t.Fatalf("the pumped number from another client = %v, want its own budget spent", err)
+	}
+}
+
+func TestSMS_AStrangerSettingUpTheVictimsNumberCannotStopTheVictimsLoginCodes(t *testing.T) { // SEC-E6
+	t.Parallel()
+	e, sms := smsEnv(t)
+	const number = "+15550100009"
+	e.user("victim-phone@example.com")
+	victim := loggedIn(t, e, "victim-phone@example.com")
+	if err := victim.err(func(a *Auth) error { return a.TwoFactor().EnableSMS(number) }); err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := sms.Last(number)
+	if _, err := confirm(victim, twofactor.SMS, sixDigits.FindString(msg.Text)); err != nil {
+		t.Fatal(err)
+	}
+
+	// A stranger's account asks for set-up codes to the victim's number
+	// until refused.
+	e.user("stranger-phone@example.com")
+	stranger := loggedIn(t, e, "stranger-phone@example.com")
+	stranger.ip = "203.0.113.90"
+	for stranger.err(func(a *Auth) error { return a.TwoFactor().EnableSMS(number) }) == nil {
+	}
+
+	p, _ := startPending(t, e, "victim-phone@example.com", false)
+	if err := p.err(func(a *Auth) error { return a.TwoFactor().SendCode(twofactor.SMS) }); err != nil {
+		t.Fatalf("the victim's login code after the stranger's set-up codes: %v", err)
 	}
 }
