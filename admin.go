@@ -45,7 +45,7 @@ func (ad *Admin) UserByEmail(ctx context.Context, email string) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	return userResult(ad.kit.store.ProfileByEmail(ctx, email))
+	return userResult(ad.kit.store.ProfileByEmail(ctx, email, emailKey(email)))
 }
 
 // Users returns up to limit users (at most 1000) whose id is greater than

@@ -149,14 +149,20 @@ type Config struct {
 	Issuer string
 
 	// EncryptionKey, when set, encrypts TOTP secrets at rest with
-	// XChaCha20-Poly1305. It must be exactly 32 random bytes; keep it out
-	// of the database (for example in an environment variable). The
-	// default, nil, stores the secrets unencrypted. Losing the key disables
-	// every TOTP factor it sealed.
+	// XChaCha20-Poly1305, and keys derived from it (HKDF-SHA256, one per
+	// purpose) sign device cookies and key the HMAC under which one-time
+	// codes are stored, so that reading the database reveals neither. It
+	// must be exactly 32 random bytes; keep it out of the database (for
+	// example in an environment variable). The default, nil, stores TOTP
+	// secrets unencrypted, one-time codes as argon2id hashes (each check
+	// costs a hash), and the device-cookie key in the database. Losing the
+	// key disables every TOTP factor it sealed; changing it voids codes in
+	// flight and device cookies.
 	EncryptionKey []byte
 
-	// Limits sets the throttles on logins, registrations, mails and
-	// two-factor codes. The zero value is the default set, see [Limits].
+	// Limits sets the throttles on logins, registrations, mails, tokens,
+	// text messages and two-factor codes, and so the lockout policy. The
+	// zero value is the default set, see [Limits].
 	Limits Limits
 
 	// APIKeyScopes, when set, says which scopes a user with the given
@@ -265,6 +271,12 @@ func New(cfg Config) (*Kit, error) {
 	if err := checkSchema(ctx, cfg.DB, cfg.TablePrefix); err != nil {
 		return nil, err
 	}
+	if err := k.fillEmailKeys(ctx); err != nil {
+		return nil, err
+	}
+	if err := k.loadDeviceKey(ctx); err != nil {
+		return nil, err
+	}
 	if cfg.DB.Stats().MaxOpenConnections == 0 {
 		k.log.Warn("authkit: the database pool is unbounded; call DB.SetMaxOpenConns so that a slow database cannot collect a connection per waiting request")
 	}
@@ -274,6 +286,7 @@ func New(cfg Config) (*Kit, error) {
 		k.ownStore = true
 	}
 	k.rememberCookie = k.cookieName(cfg.RememberCookieName)
+	k.deviceCookie = k.cookieName("authkit_device")
 	k.startAuditQueue()
 	k.startCleanup(cleanupInterval)
 	return k, nil

@@ -18,7 +18,7 @@ func (c coreKit) UserByEmail(ctx context.Context, email string) (core.User, erro
 	if err != nil {
 		return core.User{}, err
 	}
-	u, err := c.k.store.UserByEmail(ctx, email)
+	u, err := c.k.userByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		return core.User{}, ErrUserNotFound
 	}

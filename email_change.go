@@ -1,8 +1,8 @@
 package authkit
 
 import (
+	"context"
 	"errors"
-	"strings"
 
 	"github.com/authkit/authkit/internal/store"
 	"github.com/authkit/authkit/twofactor"
@@ -12,8 +12,17 @@ import (
 // confirmation link goes to the new address, and the change happens only
 // when [Auth.ConfirmEmail] gets that link's token (SEC-T4). The old address
 // is told now and again when the change takes effect. It needs a fresh
-// password check ([ErrReauthenticationRequired]); an address that belongs
-// to another account gives [ErrEmailTaken], now or at confirmation.
+// password check ([ErrReauthenticationRequired]), and is throttled per
+// user ([Limits.ChangeEmailPerUser]) and per new address
+// ([Limits.EmailToAddress]), so that it cannot flood anyone's mailbox
+// (SEC-E6).
+//
+// ChangeEmail does not tell whether newEmail belongs to another account
+// (SEC-E8): it answers the same either way, the old address gets the same
+// notice, and the mail is sent in the background so that timing does not
+// tell either. An address that is taken gets, instead of a link, a notice
+// that someone tried to use it; a taken address found at confirmation
+// gives [ErrEmailTaken] then.
 func (a *Auth) ChangeEmail(newEmail string) error {
 	st, err := a.requireLogin()
 	if err != nil {
@@ -26,33 +35,54 @@ func (a *Auth) ChangeEmail(newEmail string) error {
 	if err != nil {
 		return err
 	}
-	if strings.EqualFold(newEmail, a.user.Email) {
+	if sameEmail(newEmail, a.user.Email) {
 		return nil
 	}
 	k := a.kit
-	switch _, err := k.store.UserByEmail(a.ctx(), newEmail); {
-	case err == nil:
-		return ErrEmailTaken
-	case !errors.Is(err, store.ErrNotFound):
-		return unavailable("find user", err)
-	}
-	link, err := k.mailToken(a.ctx(), st.UserID, a.user.Epoch, newEmail, store.PurposeChangeEmail, k.cfg.ConfirmationExpiry, k.cfg.ConfirmEmailPath)
+	err = k.take(a.ctx(),
+		userBucket("change-email", st.UserID, k.cfg.Limits.ChangeEmailPerUser),
+		mailToBucket(emailKey(newEmail), k.cfg.Limits))
 	if err != nil {
+		a.audit(auditEvent{event: eventEmailChange, outcome: outcomeThrottled, userID: st.UserID})
 		return err
 	}
-	err = k.sendMail(a.ctx(), Message{
-		To:      newEmail,
-		Subject: "Confirm your new email address",
-		Text: "To make this the address of your account, open this link:\n\n" + link +
-			"\n\nThe link works once and expires in " + humanDuration(k.cfg.ConfirmationExpiry) +
-			".\nIf you did not ask for this, ignore this message.\n",
-		Kind: MessageChangeEmail,
-		Link: link,
+	userID, epoch, info := st.UserID, a.user.Epoch, a.info()
+	k.sendMailLater(a.ctx(), func(ctx context.Context) (Message, bool) {
+		owner, err := k.userByEmail(ctx, newEmail)
+		switch {
+		case err == nil && owner.ID == userID:
+			return Message{}, false // the user's own address after all
+		case err == nil:
+			k.audit(ctx, info, auditEvent{event: eventEmailChange, outcome: outcomeFailed, userID: userID, detail: "address taken"})
+			return Message{
+				To:      owner.Email,
+				Subject: "Someone tried to use your email address",
+				Text: "Someone asked to make this address the address of another account. " +
+					"Nothing changed: it stays the address of your account. If it was you, log in to the account you meant instead.\n",
+				Kind: MessageNotice,
+			}, true
+		case !errors.Is(err, store.ErrNotFound):
+			k.log.ErrorContext(ctx, "authkit: preparing mail failed", "event", eventEmailChange, "error", err)
+			return Message{}, false
+		}
+		link, err := k.mailToken(ctx, userID, epoch, newEmail, store.PurposeChangeEmail, k.cfg.ConfirmationExpiry, k.cfg.ConfirmEmailPath)
+		if err != nil {
+			if !errors.Is(err, ErrSessionRevoked) {
+				k.log.ErrorContext(ctx, "authkit: preparing mail failed", "event", eventEmailChange, "error", err)
+			}
+			return Message{}, false
+		}
+		k.audit(ctx, info, auditEvent{event: eventEmailChange, outcome: outcomePending, userID: userID})
+		return Message{
+			To:      newEmail,
+			Subject: "Confirm your new email address",
+			Text: "To make this the address of your account, open this link:\n\n" + link +
+				"\n\nThe link works once and expires in " + humanDuration(k.cfg.ConfirmationExpiry) +
+				".\nIf you did not ask for this, ignore this message.\n",
+			Kind: MessageChangeEmail,
+			Link: link,
+		}, true
 	})
-	if err != nil {
-		return err
-	}
-	a.audit(auditEvent{event: eventEmailChange, outcome: outcomePending, userID: st.UserID})
 	k.notify(a.ctx(), a.user.Email, "A change of your email address was requested",
 		"Someone asked to change the address of your account to "+twofactor.MaskEmail(newEmail)+
 			". It changes only when the new address confirms. If this was not you, change your password now.\n")
@@ -63,7 +93,7 @@ func (a *Auth) ChangeEmail(newEmail string) error {
 // address confirmed it, re-checking that no other account took it since.
 func (a *Auth) finishEmailChange(u store.User, newEmail string) error {
 	k := a.kit
-	if err := k.store.SetEmail(a.ctx(), u.ID, newEmail); err != nil {
+	if err := k.store.SetEmail(a.ctx(), u.ID, newEmail, emailKey(newEmail), int16(twofactor.Email), enableBinding(u.ID, twofactor.Email)); err != nil {
 		if errors.Is(err, store.ErrDuplicateEmail) {
 			a.audit(auditEvent{event: eventEmailChange, outcome: outcomeFailed, userID: u.ID, detail: "address taken"})
 			return ErrEmailTaken

@@ -30,8 +30,10 @@ var (
 	// invalid UTF-8.
 	ErrInvalidEmail = errors.New("authkit: invalid email address")
 
-	// ErrEmailTaken is returned by Register when the address (compared
-	// case-insensitively) already belongs to an account.
+	// ErrEmailTaken is returned by Register, and by ConfirmEmail for an
+	// email change, when the address (compared case-insensitively, for all
+	// of Unicode) already belongs to an account. ChangeEmail itself never
+	// returns it (SEC-E8).
 	ErrEmailTaken = errors.New("authkit: email address is already registered")
 
 	// ErrInvalidCredentials is returned by Login for an unknown email and

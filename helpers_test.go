@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -290,6 +291,7 @@ func (e *env) user(email string) int64 {
 // confirmLink returns the token from the newest confirmation mail to addr.
 func (e *env) mailToken(addr string) string {
 	e.t.Helper()
+	e.kit.mailWG.Wait() // some mail goes in the background
 	msg, ok := e.mail.Last(addr)
 	if !ok {
 		e.t.Fatalf("no mail to %s", addr)
@@ -343,6 +345,7 @@ type device struct {
 	e       *env
 	mu      sync.Mutex // tests send requests of one device in parallel
 	cookies map[string]*http.Cookie
+	ip      string // the client's address; httptest's 192.0.2.1 when empty
 }
 
 func (e *env) device() *device { return &device{e: e, cookies: map[string]*http.Cookie{}} }
@@ -352,6 +355,9 @@ func (e *env) device() *device { return &device{e: e, cookies: map[string]*http.
 func (d *device) do(f func(a *Auth)) {
 	d.e.t.Helper()
 	req := httptest.NewRequest("POST", "https://example.com/", nil)
+	if d.ip != "" {
+		req.RemoteAddr = net.JoinHostPort(d.ip, "1234")
+	}
 	d.mu.Lock()
 	for _, c := range d.cookies {
 		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})

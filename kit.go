@@ -29,6 +29,8 @@ type Kit struct {
 	auditQ        *auditQueue   // the audit entries of refused attempts, on their way
 
 	rememberCookie string // the remember-me cookie's name, prefixed when Secure
+	deviceCookie   string // the device cookie's name, prefixed when Secure
+	deviceKey      []byte // signs device cookies
 
 	stopCleanup chan struct{}
 	cleanupDone chan struct{}

@@ -14,8 +14,10 @@ import (
 // password, with no hashing and no throttle spent); then the checks run in
 // this order, and the first that fails decides the error:
 //
-//  1. the throttles on failed logins per client IP and per account
-//     ([*TooManyRequestsError]);
+//  1. the throttles on failed logins ([*TooManyRequestsError]): the
+//     browser's own budget if it holds the account's device cookie,
+//     otherwise the budgets per client IP, per account and IP, and per
+//     account (see [Limits]);
 //  2. an account has this email and the password matches — an unknown
 //     email costs the same hashing work as a wrong password and gives the
 //     same [ErrInvalidCredentials];
@@ -33,7 +35,9 @@ import (
 //     (or the new status's error) and nobody is logged in (SEC-S8).
 //
 // A legacy or weaker password hash is upgraded to the current argon2id
-// parameters on success.
+// parameters on success. A right password gives the browser the account's
+// device cookie (SEC-E5) when the login succeeds or waits for its second
+// factor.
 func (a *Auth) Login(email, password string, remember bool) error {
 	if err := a.ready(); err != nil {
 		return err
@@ -47,12 +51,13 @@ func (a *Auth) Login(email, password string, remember bool) error {
 	if err != nil {
 		return err
 	}
-	buckets := k.loginBuckets(email, a.clientIP())
+	account := emailKey(email)
+	buckets := a.loginBuckets(account)
 	if err := k.take(a.ctx(), buckets...); err != nil {
 		a.audit(auditEvent{event: eventLogin, outcome: outcomeThrottled, detail: failureDetail(err)})
 		return err
 	}
-	u, err := k.store.UserByEmail(a.ctx(), email)
+	u, err := k.userByEmail(a.ctx(), email)
 	if errors.Is(err, store.ErrNotFound) {
 		// Same work as a wrong password (SEC-E1); its only possible
 		// error is the context ending, which the caller sees anyway.
@@ -86,7 +91,11 @@ func (a *Auth) Login(email, password string, remember bool) error {
 	if rehash {
 		k.upgradeHash(a.ctx(), u.ID, password)
 	}
-	return a.admit(u, admission{how: "password", fresh: true, remember: remember})
+	err = a.admit(u, admission{how: "password", fresh: true, remember: remember})
+	if err == nil || errors.As(err, new(*SecondFactorRequiredError)) {
+		a.trustDevice(account) // SEC-E5: this browser is the owner's
+	}
+	return err
 }
 
 // Logout ends this device's session on the server, so that replaying its
@@ -174,10 +183,13 @@ func (a *Auth) checkPassword(userID int64, password string) error {
 	if err != nil {
 		return unavailable("load user", err)
 	}
-	// Guesses here count against the same bucket as failed logins, so a
-	// stolen session cannot be used to brute-force the password.
-	perAccount := k.loginBuckets(u.Email, a.clientIP())[1:]
-	if err := k.take(a.ctx(), perAccount...); err != nil {
+	// Guesses here count against the same buckets as failed logins, so a
+	// stolen session cannot be used to brute-force the password: from
+	// another browser than the owner's, against the buckets strangers
+	// share.
+	account := emailKey(u.Email)
+	buckets := a.loginBuckets(account)
+	if err := k.take(a.ctx(), buckets...); err != nil {
 		a.audit(auditEvent{event: eventReauthenticate, outcome: outcomeThrottled, userID: userID})
 		return err
 	}
@@ -189,7 +201,8 @@ func (a *Auth) checkPassword(userID int64, password string) error {
 		a.audit(auditEvent{event: eventReauthenticate, outcome: outcomeFailed, userID: userID, detail: "wrong password"})
 		return ErrInvalidCredentials
 	}
-	k.giveBack(a.ctx(), perAccount...)
+	k.giveBack(a.ctx(), buckets...)
+	a.trustDevice(account)
 	return nil
 }
 
@@ -214,6 +227,23 @@ func (a *Auth) Reauthenticate(password string) error {
 	a.saveState()
 	a.audit(auditEvent{event: eventReauthenticate, outcome: outcomeOK, userID: st.UserID})
 	return nil
+}
+
+// RenewToken gives the logged-in session a new token and keeps everything
+// in it; the old token stops working at once (SEC-S2). authkit renews the
+// token itself whenever a login, a second factor, reauthentication or a
+// password change raises what the session may do. Call RenewToken after a
+// change of privileges that your app makes within a session — the admin
+// role given to the user of this very request, a switch of tenant — as
+// OWASP asks, so that a token that leaked before the change does not carry
+// the new privileges. (Roles that [Admin.AddRole] gives another user apply
+// to that user's sessions at their next request, under their old tokens;
+// end those sessions with [Admin.ForceLogout] for a new login.)
+func (a *Auth) RenewToken() error {
+	if _, err := a.requireLogin(); err != nil {
+		return err
+	}
+	return a.renewToken()
 }
 
 // LogInAsUser logs the logged-in user (support staff, say) in as another

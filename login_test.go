@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -296,4 +297,78 @@ func TestLogoutEverywhere_NeedsALoggedInUser(t *testing.T) {
 	e.request(func(a *Auth) { err1, err2 = a.LogoutEverywhere(), a.LogoutEverywhereElse() })
 	wantErr(t, err1, ErrNotLoggedIn)
 	wantErr(t, err2, ErrNotLoggedIn)
+}
+
+func TestLogin_APlantedHashWithAbsurdParametersStallsNoLogin(t *testing.T) { // SEC-I7
+	t.Parallel()
+	e := newEnv(t, func(c *Config) { c.MaxConcurrentHashes = 1 })
+	e.user("honest@example.com")
+	planted := map[string]string{
+		"argon2id with 2^32-1 passes over 2 GiB": "$argon2id$v=19$m=2097152,t=4294967295,p=1$c29tZXNhbHRzb21lc2FsdA$c29tZWtleXNvbWVrZXlzb21la2V5c29tZWtleTMy",
+		"argon2id with 4 GiB":                    "$argon2id$v=19$m=4194304,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$c29tZWtleXNvbWVrZXlzb21la2V5c29tZWtleTMy",
+		"bcrypt with cost 31":                    "$2b$31$" + strings.Repeat("a", 53),
+		"pbkdf2_sha256 with 2^32-1 iterations":   "pbkdf2_sha256$4294967295$nrtL1n5YDiXaMBXmX0j4pG$XqEOQ/dJohUw2Bytx6O/D76UM569jLakLhvxaksPbnk=",
+	}
+	i := 0
+	for name, hash := range planted {
+		i++
+		email := "planted" + strconv.Itoa(i) + "@example.com"
+		e.user(email)
+		// Someone with write access to the table plants the row.
+		if _, err := e.db.Exec(`UPDATE authkit_users SET password_hash = $1 WHERE email = $2`, hash, email); err != nil {
+			t.Fatal(err)
+		}
+		// A flood of logins meets it, with one hash slot for everyone,
+		// while the honest user logs in.
+		var wg sync.WaitGroup
+		errs := make(chan error, 20)
+		for j := range 20 {
+			wg.Go(func() { errs <- e.from("203.0.113."+strconv.Itoa(j+1)).login(email, testPassword) })
+		}
+		done := make(chan error, 1)
+		go func() { done <- e.from("198.51.100.1").login("honest@example.com", testPassword) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%s: the honest login: %v", name, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: the honest login stalled behind the planted row", name)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if !errors.Is(err, ErrInvalidCredentials) {
+				t.Fatalf("%s: a login against the planted row = %v, want ErrInvalidCredentials", name, err)
+			}
+		}
+	}
+	if !strings.Contains(e.logs.String(), "stored password hash unusable") || !strings.Contains(e.logs.String(), "cost more than a login may take") {
+		t.Fatal("the log does not say the planted hashes were refused for their cost")
+	}
+}
+
+func TestRenewToken_KeepsTheSessionUnderANewTokenAndKillsTheOld(t *testing.T) { // SEC-S2
+	t.Parallel()
+	e := newEnv(t)
+	id := e.user("renewed@example.com")
+	d := loggedInDevice(t, e, "renewed@example.com", "")
+	old := d.cookies[sessionCookieName(e)].Value
+	if err := d.err(func(a *Auth) error { return a.RenewToken() }); err != nil {
+		t.Fatal(err)
+	}
+	if d.cookies[sessionCookieName(e)].Value == old {
+		t.Fatal("the token did not change")
+	}
+	var fresh bool
+	d.do(func(a *Auth) { fresh = a.IsFresh() })
+	if d.userID() != id || !fresh {
+		t.Fatal("the session did not survive its new token, fresh")
+	}
+	stale := e.device()
+	stale.cookies[sessionCookieName(e)] = &http.Cookie{Name: sessionCookieName(e), Value: old}
+	if stale.userID() != 0 {
+		t.Fatal("the old token still works")
+	}
+	wantErr(t, e.device().err(func(a *Auth) error { return a.RenewToken() }), ErrNotLoggedIn)
 }

@@ -170,11 +170,19 @@ func (k *Kit) resetMessage(ctx context.Context, u store.User) (Message, error) {
 // CheckResetToken reports whether a password-reset token still works,
 // without using it up: nil, [ErrTokenInvalid] or [ErrTokenExpired]. A reset
 // page can call it before showing its form, so a user with a dead link is
-// told before typing a new password.
+// told before typing a new password. Like ResetPassword it counts against
+// [Limits.TokensPerIP] (SEC-E6).
 func (a *Auth) CheckResetToken(tok string) error {
 	if err := a.ready(); err != nil {
 		return err
 	}
+	if err := a.takeTokenTry(eventPasswordReset); err != nil {
+		return err
+	}
+	return a.checkResetToken(tok)
+}
+
+func (a *Auth) checkResetToken(tok string) error {
 	split, err := token.Parse(tok)
 	if err != nil {
 		return ErrTokenInvalid
@@ -192,9 +200,9 @@ func (a *Auth) CheckResetToken(tok string) error {
 	return nil
 }
 
-// ResetPassword sets a new password with a token from a reset link. The
-// token is looked up before any hashing, so a forged one costs no hash
-// (SEC-E7). The new password must pass the policy; a refused password
+// ResetPassword sets a new password with a token from a reset link. It is
+// throttled per client IP ([Limits.TokensPerIP], SEC-E6), and the token is
+// looked up before any hashing, so a forged one costs no hash (SEC-E7). The new password must pass the policy; a refused password
 // leaves the token usable. The token works once, even when two requests
 // race. Every session and remember-me token of the user ends, with every
 // pending login, email change and other reset link (SEC-T3, SEC-S10), and
@@ -205,7 +213,10 @@ func (a *Auth) ResetPassword(tok, newPassword string) error {
 		return err
 	}
 	k := a.kit
-	if err := a.CheckResetToken(tok); err != nil {
+	if err := a.takeTokenTry(eventPasswordReset); err != nil {
+		return err
+	}
+	if err := a.checkResetToken(tok); err != nil {
 		a.audit(auditEvent{event: eventPasswordReset, outcome: outcomeFailed, detail: failureDetail(err)})
 		return err
 	}
@@ -219,7 +230,7 @@ func (a *Auth) ResetPassword(tok, newPassword string) error {
 		return err
 	}
 	u, err := k.tokenOwner(a.ctx(), t)
-	if err == nil && !strings.EqualFold(u.Email, t.Email) {
+	if err == nil && !sameEmail(u.Email, t.Email) {
 		err = ErrTokenInvalid // the address changed since the link was sent
 	}
 	if err != nil {

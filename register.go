@@ -3,42 +3,12 @@ package authkit
 import (
 	"context"
 	"errors"
-	"net/mail"
 	"net/url"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/authkit/authkit/internal/store"
 	"github.com/authkit/authkit/internal/token"
 )
-
-// normalizeEmail trims and NFC-normalises an address and checks that it is
-// a plain addr-spec (no display name) of sane length (SEC-I1).
-func normalizeEmail(email string) (string, error) {
-	if !utf8.ValidString(email) || strings.ContainsRune(email, 0) {
-		return "", ErrInvalidEmail
-	}
-	email = norm.NFC.String(strings.TrimSpace(email))
-	if email == "" || len(email) > 254 || strings.IndexFunc(email, func(r rune) bool {
-		return unicode.IsControl(r) || unicode.IsSpace(r)
-	}) >= 0 {
-		return "", ErrInvalidEmail
-	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email {
-		return "", ErrInvalidEmail
-	}
-	at := strings.LastIndexByte(email, '@')
-	local, domain := email[:at], email[at+1:]
-	if len(local) > 64 || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		return "", ErrInvalidEmail
-	}
-	return email, nil
-}
 
 // Register creates an account and returns its id. The email is trimmed,
 // validated and NFC-normalised, and must not belong to another account,
@@ -90,7 +60,7 @@ func (a *Auth) Register(email, password string) (int64, error) {
 // createUser inserts a user registered at registeredAt, mapping the
 // database's answers to authkit errors.
 func (k *Kit) createUser(ctx context.Context, email, hash string, verified bool, roles []string, registeredAt time.Time) (int64, error) {
-	id, err := k.store.CreateUser(ctx, email, hash, verified, roles, registeredAt)
+	id, err := k.store.CreateUser(ctx, email, emailKey(email), hash, verified, roles, registeredAt)
 	switch {
 	case errors.Is(err, store.ErrDuplicateEmail):
 		return 0, ErrEmailTaken
@@ -145,12 +115,17 @@ func (k *Kit) mailToken(ctx context.Context, userID, epoch int64, email, purpose
 // a new account, or the new address of an email change ([Auth.ChangeEmail]),
 // which takes effect now. The token works once, even when two requests
 // race, and not after it expires ([ErrTokenExpired]); garbage, reused and
-// unknown tokens give [ErrTokenInvalid]. It does not log the user in.
+// unknown tokens give [ErrTokenInvalid]. Tokens presented from one client
+// IP are throttled ([Limits.TokensPerIP], SEC-E6). It does not log the
+// user in.
 func (a *Auth) ConfirmEmail(tok string) error {
 	if err := a.ready(); err != nil {
 		return err
 	}
 	k := a.kit
+	if err := a.takeTokenTry(eventConfirmEmail); err != nil {
+		return err
+	}
 	t, err := k.consumeEmailToken(a.ctx(), tok, store.PurposeConfirm, store.PurposeChangeEmail)
 	if err != nil {
 		a.audit(auditEvent{event: eventConfirmEmail, outcome: outcomeFailed, detail: failureDetail(err)})
@@ -165,7 +140,7 @@ func (a *Auth) ConfirmEmail(tok string) error {
 	}
 	// The token confirms the address it was sent to, not whatever the
 	// account's address is now.
-	if !strings.EqualFold(u.Email, t.Email) {
+	if !sameEmail(u.Email, t.Email) {
 		a.audit(auditEvent{event: eventConfirmEmail, outcome: outcomeFailed, userID: u.ID, detail: "address changed"})
 		return ErrTokenInvalid
 	}
@@ -173,6 +148,17 @@ func (a *Auth) ConfirmEmail(tok string) error {
 		return unavailable("mark verified", err)
 	}
 	a.audit(auditEvent{event: eventConfirmEmail, outcome: outcomeOK, userID: u.ID})
+	return nil
+}
+
+// takeTokenTry counts a mailed token presented by the request's client
+// against Limits.TokensPerIP.
+func (a *Auth) takeTokenTry(event string) error {
+	k := a.kit
+	if err := k.take(a.ctx(), a.ipBucket("token", k.cfg.Limits.TokensPerIP)); err != nil {
+		a.audit(auditEvent{event: event, outcome: outcomeThrottled})
+		return err
+	}
 	return nil
 }
 
@@ -250,13 +236,13 @@ func (a *Auth) ResendConfirmation(email string) error {
 // audit log under event.
 func (a *Auth) mailAccountLater(email, event string, prepare func(ctx context.Context, u store.User) (msg Message, refusal string, err error)) error {
 	k := a.kit
-	if err := k.take(a.ctx(), k.emailBuckets(email, a.clientIP())...); err != nil {
+	if err := k.take(a.ctx(), a.emailBuckets(emailKey(email))...); err != nil {
 		a.audit(auditEvent{event: event, outcome: outcomeThrottled})
 		return err
 	}
 	info := a.info()
 	k.sendMailLater(a.ctx(), func(ctx context.Context) (Message, bool) {
-		u, err := k.store.UserByEmail(ctx, email)
+		u, err := k.userByEmail(ctx, email)
 		if errors.Is(err, store.ErrNotFound) {
 			return Message{}, false
 		}

@@ -15,6 +15,12 @@ import (
 // (SEC-R3). A validator older than that is treated as stolen.
 const rememberGrace = 30 * time.Second
 
+// maxRememberTokens is the most remember-me tokens one user holds: a new
+// one drops the oldest beyond it, so that logging in with "remember me"
+// again and again (or a script doing it) cannot pile up rows. Twenty
+// devices remembered at once is more than a person has.
+const maxRememberTokens = 20
+
 // restore starts a session from the request's remember-me cookie, if it
 // has a valid one (SEC-R2, R4). Every way the cookie can be wrong — bad
 // shape, unknown, expired, stolen, revoked, or its account no longer

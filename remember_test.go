@@ -306,3 +306,28 @@ func TestLogoutEverywhereElse_KeepsThisDevicesRememberToken(t *testing.T) { // S
 		t.Fatal("LogoutEverywhereElse forgot this device's remember-me token")
 	}
 }
+
+func TestRemember_LoggingInAgainAndAgainKeepsTwentyTokensAndDropsTheOldest(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.user("hoarder@example.com")
+	var devices []*device
+	for range maxRememberTokens + 5 {
+		d := e.device()
+		if err := d.err(func(a *Auth) error { return a.Login("hoarder@example.com", testPassword, true) }); err != nil {
+			t.Fatal(err)
+		}
+		delete(d.cookies, sessionCookieName(e)) // keep only the remember-me cookie
+		devices = append(devices, d)
+		e.clock.Advance(time.Second)
+	}
+	if n := rememberedDevices(e, id); n != maxRememberTokens {
+		t.Fatalf("%d remember-me tokens after %d remembered logins, want %d", n, len(devices), maxRememberTokens)
+	}
+	if got := devices[0].userID(); got != 0 {
+		t.Fatal("the oldest remembered device still restores a session")
+	}
+	if got := devices[len(devices)-1].userID(); got != id {
+		t.Fatal("the newest remembered device does not restore a session")
+	}
+}

@@ -112,8 +112,9 @@ func (a *Auth) clearPending() {
 // SendCode sends a new one-time code for the pending login by email or
 // SMS (method twofactor.Email or twofactor.SMS), to the contact the user
 // enabled. It voids the previous code of that method. Codes can be sent
-// at most once every 30 seconds and five times per login; more gives a
-// [*TooManyRequestsError].
+// at most once every 30 seconds and five times per login, and within the
+// throttles per user and, for SMS, per number and per client IP
+// ([Limits]); more gives a [*TooManyRequestsError].
 func (tf *TwoFactor) SendCode(method twofactor.Method) error {
 	p, err := tf.livePending()
 	if err != nil {
@@ -143,29 +144,68 @@ func (tf *TwoFactor) SendCode(method twofactor.Method) error {
 		}
 		return &TooManyRequestsError{RetryAfter: wait}
 	}
-	if err := k.take(a.ctx(), userBucket("code-send", p.UserID, k.cfg.Limits.CodeSendPerUser)); err != nil {
+	if err := k.take(a.ctx(), a.sendBuckets(p.UserID, method, f.Contact, true)...); err != nil {
 		return err
 	}
 	return k.sendCode(a.ctx(), p.UserID, method, f.Contact, p.AttemptID, "log in")
 }
 
+// sendBuckets are the buckets that sending a code to a user's contact
+// spends: the user's, and for a text message also the client IP's and the
+// destination number's, since each SMS costs money and a number that pays
+// its owner for received messages invites pumping (SEC-E6). A number has
+// two buckets: one for the codes that set it up, which anyone may ask to
+// be sent to any number, and one for login codes, which only the accounts
+// that proved the number can spend, so that a stranger who sets up the
+// victim's number on an account of their own cannot stop the victim's
+// login codes.
+func (a *Auth) sendBuckets(userID int64, method twofactor.Method, contact string, login bool) []bucket {
+	l := a.kit.cfg.Limits
+	buckets := []bucket{userBucket("code-send", userID, l.CodeSendPerUser)}
+	if method == twofactor.SMS {
+		kind := "sms:setup-number:"
+		if login {
+			kind = "sms:login-number:"
+		}
+		buckets = append(buckets, a.ipBucket("sms", l.SMSPerIP), bucket{kind + contact, l.SMSPerNumber})
+	}
+	return buckets
+}
+
 // sendCode stores a new code for binding and sends it to contact.
 func (k *Kit) sendCode(ctx context.Context, userID int64, method twofactor.Method, contact, binding, purpose string) error {
+	code, err := k.storeCode(ctx, userID, method, contact, binding)
+	if err != nil {
+		return err
+	}
+	return k.deliverCode(ctx, method, contact, code, purpose)
+}
+
+// storeCode makes a new code for binding, to be sent to contact, and
+// stores its hash, voiding the earlier code of that binding and method.
+func (k *Kit) storeCode(ctx context.Context, userID int64, method twofactor.Method, contact, binding string) (string, error) {
 	if method == twofactor.SMS && k.cfg.SMS == nil {
-		return ErrNoSMSSender
+		return "", ErrNoSMSSender
 	}
 	if method == twofactor.Email && k.cfg.Mailer == nil {
-		return ErrNoMailer
+		return "", ErrNoMailer
 	}
 	code := twofactor.NewNumericCode(codeDigits)
-	now := k.now()
-	err := k.store.ReplaceOTPCode(ctx, store.OTPCode{
-		UserID: userID, Method: int16(method), Binding: binding, CodeHash: twofactor.HashCode(binding, code),
-		Contact: contact, CreatedAt: now, ExpiresAt: now.Add(codeLifetime),
-	})
+	row, err := k.hashNewCode(ctx, binding, code)
 	if err != nil {
-		return unavailable("store code", err)
+		return "", err
 	}
+	now := k.now()
+	row.UserID, row.Method, row.Binding, row.Contact = userID, int16(method), binding, contact
+	row.CreatedAt, row.ExpiresAt = now, now.Add(codeLifetime)
+	if err := k.store.ReplaceOTPCode(ctx, row); err != nil {
+		return "", unavailable("store code", err)
+	}
+	return code, nil
+}
+
+// deliverCode sends a stored code to contact.
+func (k *Kit) deliverCode(ctx context.Context, method twofactor.Method, contact, code, purpose string) error {
 	text := "Your code to " + purpose + " is " + code + ". It expires in " + humanDuration(codeLifetime) +
 		". If you did not ask for it, change your password."
 	if method == twofactor.SMS {
@@ -250,12 +290,13 @@ func (tf *TwoFactor) verifySent(code string, methods ...twofactor.Method) error 
 		ms[i] = int16(m)
 	}
 	return tf.verify(methods[0], numericCode(code), func(p *pendingLogin, code string) (bool, error) {
-		k := tf.a.kit
-		_, _, err := k.store.ConsumeOTPCode(tf.a.ctx(), p.AttemptID, ms, twofactor.HashCode(p.AttemptID, code), k.now())
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
+		k, ctx := tf.a.kit, tf.a.ctx()
+		sent, err := k.store.LiveOTPCodes(ctx, p.AttemptID, ms, k.now())
+		if err != nil {
+			return false, unavailable("load codes", err)
 		}
-		return err == nil, unavailable("check code", err)
+		_, ok, err := k.matchSentCode(ctx, p.AttemptID, code, sent)
+		return ok, err
 	})
 }
 

@@ -103,18 +103,27 @@ func (tf *TwoFactor) EnableSMS(phone string) error {
 	return tf.enableSent(st, twofactor.SMS, phone)
 }
 
+// enableSent sets up a factor whose codes go to contact. The new code is
+// stored before the factor's contact changes, and Confirm turns the factor
+// on only while its contact is still the one the code it got went to: a
+// Confirm racing a change of number cannot turn on a number that never got
+// a code.
 func (tf *TwoFactor) enableSent(st *sessionState, method twofactor.Method, contact string) error {
-	k := tf.a.kit
-	if err := k.take(tf.a.ctx(), userBucket("code-send", st.UserID, k.cfg.Limits.CodeSendPerUser)); err != nil {
+	k, ctx := tf.a.kit, tf.a.ctx()
+	if err := k.take(ctx, tf.a.sendBuckets(st.UserID, method, contact, false)...); err != nil {
 		return err
 	}
-	err := k.store.PutUnverifiedFactor(tf.a.ctx(), store.Factor{
+	code, err := k.storeCode(ctx, st.UserID, method, contact, enableBinding(st.UserID, method))
+	if err != nil {
+		return err
+	}
+	err = k.store.PutUnverifiedFactor(ctx, store.Factor{
 		UserID: st.UserID, Method: int16(method), Contact: contact, CreatedAt: k.now(),
 	})
 	if err != nil {
 		return factorError(err)
 	}
-	return k.sendCode(tf.a.ctx(), st.UserID, method, contact, enableBinding(st.UserID, method), "turn on two-step login")
+	return k.deliverCode(ctx, method, contact, code, "turn on two-step login")
 }
 
 func enableBinding(userID int64, m twofactor.Method) string {
@@ -132,7 +141,9 @@ func factorError(err error) error {
 // authenticator app for twofactor.TOTP, or the code sent by EnableEmail or
 // EnableSMS. When this gives the user their first backup codes, they are
 // returned — show them once; only hashes are kept. Five wrong codes void a
-// sent code.
+// sent code, even when they arrive in parallel: EnableEmail or EnableSMS
+// sends a new one. The factor turns on only if its set-up was not replaced
+// since the code was checked (a new TOTP secret, another phone number).
 func (tf *TwoFactor) Confirm(method twofactor.Method, code string) ([]string, error) {
 	st, err := tf.a.requireLogin()
 	if err != nil {
@@ -143,12 +154,22 @@ func (tf *TwoFactor) Confirm(method twofactor.Method, code string) ([]string, er
 	if err != nil {
 		return nil, ErrSecondFactorInvalid
 	}
+	// Guesses are throttled per user (SEC-E6): a TOTP set-up has no
+	// sent code whose tries run out, and a stolen session must not guess
+	// its way to a factor of its own.
+	perUser := userBucket("enrol-code", st.UserID, k.cfg.Limits.CodeEntryPerUser)
+	if err := k.take(ctx, perUser); err != nil {
+		tf.a.audit(auditEvent{event: eventTwoFactorChange, outcome: outcomeThrottled, userID: st.UserID, detail: "confirm " + method.String()})
+		return nil, err
+	}
 	var step int64
+	var contact string
+	var secret []byte
 	switch method {
 	case twofactor.TOTP:
-		step, err = k.checkNewTOTP(ctx, st.UserID, norm)
+		step, secret, err = k.checkNewTOTP(ctx, st.UserID, norm)
 	case twofactor.Email, twofactor.SMS:
-		err = k.checkEnableCode(ctx, st.UserID, method, norm)
+		contact, err = k.checkEnableCode(ctx, st.UserID, method, norm)
 	default:
 		err = ErrMethodNotEnabled
 	}
@@ -158,12 +179,13 @@ func (tf *TwoFactor) Confirm(method twofactor.Method, code string) ([]string, er
 		}
 		return nil, err
 	}
-	if err := k.store.VerifyFactor(ctx, st.UserID, int16(method), step); err != nil {
+	if err := k.store.VerifyFactor(ctx, st.UserID, int16(method), step, contact, secret); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, ErrMethodNotEnabled
 		}
 		return nil, unavailable("enable second factor", err)
 	}
+	k.giveBack(ctx, perUser)
 	tf.a.audit(auditEvent{event: eventTwoFactorChange, outcome: outcomeOK, userID: st.UserID, detail: "enabled " + method.String()})
 	n, err := k.store.CountBackupCodes(ctx, st.UserID)
 	if err != nil {
@@ -176,44 +198,54 @@ func (tf *TwoFactor) Confirm(method twofactor.Method, code string) ([]string, er
 }
 
 // checkNewTOTP checks a code against the TOTP factor being set up and
-// returns its time step.
-func (k *Kit) checkNewTOTP(ctx context.Context, userID int64, code string) (int64, error) {
+// returns its time step and the stored (sealed) secret it checked.
+func (k *Kit) checkNewTOTP(ctx context.Context, userID int64, code string) (int64, []byte, error) {
 	rows, err := k.store.Factors(ctx, userID)
 	if err != nil {
-		return 0, unavailable("load second factors", err)
+		return 0, nil, unavailable("load second factors", err)
 	}
 	for _, f := range rows {
 		if f.Method != int16(twofactor.TOTP) {
 			continue
 		}
 		if f.Verified {
-			return 0, ErrMethodAlreadyEnabled
+			return 0, nil, ErrMethodAlreadyEnabled
 		}
 		secret, err := k.openSecret(f)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		step, err := twofactor.ValidateTOTP(secret, code, k.now(), 0)
 		if err != nil {
-			return 0, ErrSecondFactorInvalid
+			return 0, nil, ErrSecondFactorInvalid
 		}
-		return step, nil
+		return step, f.Secret, nil
 	}
-	return 0, ErrMethodNotEnabled
+	return 0, nil, ErrMethodNotEnabled
 }
 
-// checkEnableCode uses up the code sent to enable method, counting a wrong
-// one against it.
-func (k *Kit) checkEnableCode(ctx context.Context, userID int64, method twofactor.Method, code string) error {
+// checkEnableCode uses up the code sent to enable method and returns the
+// contact it was sent to. Each code entered first counts as a try against
+// the sent code, so that parallel requests cannot try more than
+// maxCodeFailures codes between them; a wrong code that uses up the last
+// try voids the sent code (SEC-F3).
+func (k *Kit) checkEnableCode(ctx context.Context, userID int64, method twofactor.Method, code string) (string, error) {
 	binding := enableBinding(userID, method)
-	_, _, err := k.store.ConsumeOTPCode(ctx, binding, []int16{int16(method)}, twofactor.HashCode(binding, code), k.now())
-	if errors.Is(err, store.ErrNotFound) {
-		if err := k.store.FailOTPCodes(ctx, binding, maxCodeFailures); err != nil {
-			return unavailable("count failure", err)
-		}
-		return ErrSecondFactorInvalid
+	sent, err := k.store.ReserveOTPTry(ctx, binding, int16(method), k.now(), maxCodeFailures)
+	if err != nil {
+		return "", unavailable("count try", err)
 	}
-	return unavailable("check code", err)
+	c, ok, err := k.matchSentCode(ctx, binding, code, sent)
+	if err != nil {
+		return "", err
+	}
+	if ok {
+		return c.Contact, nil
+	}
+	if err := k.store.DeleteSpentOTPCodes(ctx, binding, maxCodeFailures); err != nil {
+		return "", unavailable("void code", err)
+	}
+	return "", ErrSecondFactorInvalid
 }
 
 // newBackupCodes gives the user a new set of backup codes, voiding the
@@ -262,11 +294,14 @@ func (tf *TwoFactor) RegenerateBackupCodes() ([]string, error) {
 	return codes, nil
 }
 
-// Disable turns a factor off (or abandons its set-up) after checking the
-// password (SEC-F5). Disabling the last factor deletes the backup codes,
-// and logins no longer ask for a second factor.
+// Disable turns a factor off (or abandons its set-up). Like setting one
+// up, it needs a fresh password check ([ErrReauthenticationRequired] for a
+// session restored from a remember-me cookie, or whose password was
+// entered longer ago than Config.ReauthenticationWindow), and the password
+// again (SEC-F5). Disabling the last factor deletes the backup codes, and
+// logins no longer ask for a second factor.
 func (tf *TwoFactor) Disable(method twofactor.Method, password string) error {
-	st, err := tf.a.requireLogin()
+	st, err := tf.requireFresh()
 	if err != nil {
 		return err
 	}

@@ -206,6 +206,7 @@ func (a *Auth) startSession(u store.User, how sessionStart) (rotated bool, err e
 			CreatedAt: now, ExpiresAt: now.Add(k.cfg.RememberDuration),
 		}
 		n.RememberReplaces = a.deviceRememberSelector()
+		n.RememberKeep = maxRememberTokens - 1
 	}
 	e := auditEvent{event: eventLogin, outcome: outcomeOK, userID: u.ID, actorID: how.actorID, detail: how.how}
 	started, rotated, err := k.store.StartSession(a.ctx(), n, k.auditRow(info, e))

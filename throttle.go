@@ -17,32 +17,81 @@ type Limit struct {
 	Every time.Duration
 }
 
-// Limits configures authkit's throttles (SEC-E3). The buckets live in
-// PostgreSQL, so every app instance shares them; they refill over time, so
-// a throttle never locks the real owner out for good. A zero field takes
-// its default.
+// Limits configures authkit's throttles (SEC-E3, SEC-E6). The buckets
+// live in PostgreSQL, so every app instance shares them; they refill over
+// time, so a throttle never locks the real owner out for good. A zero
+// field takes its default.
+//
+// The lockout policy (SEC-E5) follows OWASP's device cookies: a browser
+// in which an account's password was right gets a signed device cookie
+// for that account. Failed logins from a browser holding one count against
+// LoginPerDevice alone. Failed logins from any other client count against
+// LoginPerIP (all accounts), LoginPerAccountIP (this account from this
+// IP) and LoginPerAccount (this account from every client without a
+// device cookie). A stranger who knows an address can therefore spend
+// the budgets of clients without a device cookie, but not the budget of
+// the owner's known devices, and a fresh IP still gets in while
+// LoginPerAccount has room. Reset and confirmation mails work the same way
+// with EmailPerAddress, EmailPerIP and EmailToAddress.
 type Limits struct {
-	// LoginPerAccount bounds failed logins for one email address. The
-	// default is 100 per hour (Burst 100, Every 36s).
+	// LoginPerAccount bounds the failed logins for one account from all
+	// clients without its device cookie together: SEC-E3's at most 100
+	// per hour. The default is Burst 100, then one every 36 seconds.
 	LoginPerAccount Limit
-	// LoginPerIP bounds failed logins from one client IP (IPv6: one /64).
-	// The default is Burst 50, then one every 30 seconds.
+	// LoginPerAccountIP bounds the failed logins for one account from
+	// one client IP (IPv6: one /64) without its device cookie, so that
+	// one client cannot spend all of LoginPerAccount. The default is
+	// Burst 10, then one every 6 minutes.
+	LoginPerAccountIP Limit
+	// LoginPerDevice bounds the failed logins for one account from one
+	// browser holding the account's device cookie; they count against
+	// nothing else. The default is Burst 10, then one every 6 minutes.
+	LoginPerDevice Limit
+	// LoginPerIP bounds the failed logins from one client IP (IPv6: one
+	// /64) without a device cookie for the account tried, whatever the
+	// account. The default is Burst 50, then one every 30 seconds.
 	LoginPerIP Limit
 	// RegisterPerIP bounds registrations from one client IP. The default
 	// is Burst 10, then one every 6 minutes.
 	RegisterPerIP Limit
-	// EmailPerAddress bounds password-reset and confirmation requests for
-	// one address. The default is Burst 3, then one every 10 minutes.
+	// EmailPerAddress bounds the password-reset and confirmation mails
+	// one client asks for one address: from one client IP, or from one
+	// browser holding the account's device cookie. The default is Burst
+	// 3, then one every 10 minutes.
 	EmailPerAddress Limit
+	// EmailToAddress bounds the mails that clients without the account's
+	// device cookie ask authkit to send one address, all together:
+	// password resets, confirmations, and email changes to that address.
+	// It keeps a mailbox from being flooded. The default is Burst 10, then
+	// one every 6 minutes.
+	EmailToAddress Limit
 	// EmailPerIP bounds password-reset and confirmation requests from one
-	// client IP. The default is Burst 20, then one every 3 minutes.
+	// client IP without a device cookie, whatever the address. The default
+	// is Burst 20, then one every 3 minutes.
 	EmailPerIP Limit
+	// ChangeEmailPerUser bounds the email changes one user starts (each
+	// mails a link to the new address). The default is Burst 5, then one
+	// every 12 minutes.
+	ChangeEmailPerUser Limit
+	// TokensPerIP bounds the mailed tokens (password reset, email
+	// confirmation) that one client IP presents, right or wrong. The
+	// default is Burst 20, then one every 3 minutes.
+	TokensPerIP Limit
 	// CodeSendPerUser bounds the two-factor codes sent to one user by
 	// email or SMS. The default is Burst 10, then one every 6 minutes.
 	CodeSendPerUser Limit
+	// SMSPerNumber bounds the text messages sent to one phone number,
+	// and SMSPerIP those that one client IP makes authkit send, against
+	// SMS pumping. A number has two buckets of SMSPerNumber: the codes
+	// that set it up as a factor, and the login codes, which only accounts
+	// that proved the number can spend. The defaults are Burst 5, then one
+	// every 12 minutes, and Burst 10, then one every 6 minutes.
+	SMSPerNumber, SMSPerIP Limit
 	// CodeEntryPerUser bounds the two-factor codes one user's logins may
-	// try, across all pending logins (each of which also allows only 5).
-	// The default is Burst 20, then one every 3 minutes.
+	// try, across all pending logins (each of which also allows only 5),
+	// and, in a bucket of its own, the codes that may be tried to confirm
+	// the set-up of a factor. The default is Burst 20, then one every 3
+	// minutes.
 	CodeEntryPerUser Limit
 	// APIKeyFailuresPerIP bounds the requests with an API key that does
 	// not work from one client IP; once it is spent, such requests answer
@@ -60,20 +109,30 @@ func (l *Limits) setDefaults() {
 		}
 	}
 	def(&l.LoginPerAccount, 100, 36*time.Second)
+	def(&l.LoginPerAccountIP, 10, 6*time.Minute)
+	def(&l.LoginPerDevice, 10, 6*time.Minute)
 	def(&l.LoginPerIP, 50, 30*time.Second)
 	def(&l.RegisterPerIP, 10, 6*time.Minute)
 	def(&l.EmailPerAddress, 3, 10*time.Minute)
+	def(&l.EmailToAddress, 10, 6*time.Minute)
 	def(&l.EmailPerIP, 20, 3*time.Minute)
+	def(&l.ChangeEmailPerUser, 5, 12*time.Minute)
+	def(&l.TokensPerIP, 20, 3*time.Minute)
 	def(&l.CodeSendPerUser, 10, 6*time.Minute)
+	def(&l.SMSPerNumber, 5, 12*time.Minute)
+	def(&l.SMSPerIP, 10, 6*time.Minute)
 	def(&l.CodeEntryPerUser, 20, 3*time.Minute)
 	def(&l.APIKeyFailuresPerIP, 20, 30*time.Second)
 }
 
 func (l *Limits) validate() error {
 	for name, lim := range map[string]Limit{
-		"LoginPerAccount": l.LoginPerAccount, "LoginPerIP": l.LoginPerIP, "RegisterPerIP": l.RegisterPerIP,
-		"EmailPerAddress": l.EmailPerAddress, "EmailPerIP": l.EmailPerIP,
-		"CodeSendPerUser": l.CodeSendPerUser, "CodeEntryPerUser": l.CodeEntryPerUser,
+		"LoginPerAccount": l.LoginPerAccount, "LoginPerAccountIP": l.LoginPerAccountIP,
+		"LoginPerDevice": l.LoginPerDevice, "LoginPerIP": l.LoginPerIP, "RegisterPerIP": l.RegisterPerIP,
+		"EmailPerAddress": l.EmailPerAddress, "EmailToAddress": l.EmailToAddress, "EmailPerIP": l.EmailPerIP,
+		"ChangeEmailPerUser": l.ChangeEmailPerUser, "TokensPerIP": l.TokensPerIP,
+		"CodeSendPerUser": l.CodeSendPerUser, "SMSPerNumber": l.SMSPerNumber, "SMSPerIP": l.SMSPerIP,
+		"CodeEntryPerUser": l.CodeEntryPerUser,
 		"APIKeyFailuresPerIP": l.APIKeyFailuresPerIP,
 	} {
 		if lim.Burst < 1 || lim.Every <= 0 {
@@ -90,14 +149,19 @@ type bucket struct {
 }
 
 // take takes a token from every bucket, in order, and answers
-// *TooManyRequestsError for the first that is empty.
+// *TooManyRequestsError for the first that is empty, giving back what it
+// took from the buckets before it: a refused attempt checked nothing, so
+// it counts against nothing.
 func (k *Kit) take(ctx context.Context, buckets ...bucket) error {
-	for _, b := range buckets {
+	for i, b := range buckets {
 		ok, wait, err := k.store.Take(ctx, b.key, 1, b.limit.Burst, b.limit.Every, k.now())
 		if err != nil {
 			return unavailable("throttle", err)
 		}
 		if !ok {
+			if i > 0 {
+				k.giveBack(ctx, buckets[:i]...)
+			}
 			return &TooManyRequestsError{RetryAfter: max(wait, time.Second).Round(time.Second)}
 		}
 	}
@@ -116,18 +180,47 @@ func (k *Kit) giveBack(ctx context.Context, buckets ...bucket) {
 	}
 }
 
-func (k *Kit) loginBuckets(email, ip string) []bucket {
+// loginBuckets are the buckets that a failed password check for the
+// account whose email key is account spends (see [Limits]): the device's
+// own, when this browser holds the account's device cookie; otherwise
+// the client IP's, the account and IP's, and the account's.
+func (a *Auth) loginBuckets(account string) []bucket {
+	l := a.kit.cfg.Limits
+	if device, ok := a.knownDevice(account); ok {
+		return []bucket{{"login:device:" + device, l.LoginPerDevice}}
+	}
+	ip := ipKey(a.clientIP())
 	return []bucket{
-		{"login:ip:" + ipKey(ip), k.cfg.Limits.LoginPerIP},
-		{"login:account:" + strings.ToLower(email), k.cfg.Limits.LoginPerAccount},
+		{"login:ip:" + ip, l.LoginPerIP},
+		{"login:account-ip:" + ip + " " + account, l.LoginPerAccountIP},
+		{"login:account:" + account, l.LoginPerAccount},
 	}
 }
 
-func (k *Kit) emailBuckets(email, ip string) []bucket {
-	return []bucket{
-		{"email:ip:" + ipKey(ip), k.cfg.Limits.EmailPerIP},
-		{"email:address:" + strings.ToLower(email), k.cfg.Limits.EmailPerAddress},
+// emailBuckets are the buckets that a request for a reset or confirmation
+// mail to the address whose email key is account spends, in the same way.
+func (a *Auth) emailBuckets(account string) []bucket {
+	l := a.kit.cfg.Limits
+	if device, ok := a.knownDevice(account); ok {
+		return []bucket{{"email:device:" + device, l.EmailPerAddress}}
 	}
+	ip := ipKey(a.clientIP())
+	return []bucket{
+		{"email:ip:" + ip, l.EmailPerIP},
+		{"email:address-ip:" + ip + " " + account, l.EmailPerAddress},
+		mailToBucket(account, l),
+	}
+}
+
+// mailToBucket is the bucket of the mails strangers may have sent to the
+// address whose email key is account.
+func mailToBucket(account string, l Limits) bucket {
+	return bucket{"email:address:" + account, l.EmailToAddress}
+}
+
+// ipBucket is a bucket per client IP of the request.
+func (a *Auth) ipBucket(kind string, limit Limit) bucket {
+	return bucket{kind + ":ip:" + ipKey(a.clientIP()), limit}
 }
 
 func userBucket(kind string, userID int64, limit Limit) bucket {

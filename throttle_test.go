@@ -47,7 +47,9 @@ func TestThrottle_WrongPasswordsAcrossTwoInstancesAreOneStream(t *testing.T) { /
 	clock := newTestClock()
 	manyIPs := func(c *Config) {
 		c.Now = clock.Now
-		c.Limits.LoginPerIP = Limit{Burst: 1000, Every: time.Second} // only the per-account limit here
+		// Only the per-account limit here.
+		c.Limits.LoginPerIP = Limit{Burst: 1000, Every: time.Second}
+		c.Limits.LoginPerAccountIP = Limit{Burst: 1000, Every: time.Second}
 	}
 	a, b := newEnvOn(t, first, manyIPs), newEnvOn(t, second, manyIPs)
 	a.user("target@example.com")
@@ -199,13 +201,16 @@ func TestThrottle_PasswordGuessesFromAStolenSessionCountAsFailedLogins(t *testin
 	t.Parallel()
 	e := newEnv(t, func(c *Config) { c.Limits.LoginPerAccount = Limit{Burst: 3, Every: time.Hour} })
 	e.user("hijacked@example.com")
-	d := e.device()
-	if err := d.err(func(a *Auth) error { return a.Login("hijacked@example.com", testPassword, false) }); err != nil {
+	owner := e.device()
+	if err := owner.err(func(a *Auth) error { return a.Login("hijacked@example.com", testPassword, false) }); err != nil {
 		t.Fatal(err)
 	}
+	// The thief copied the session cookie, not the owner's browser.
+	thief := e.device()
+	thief.cookies[sessionCookieName(e)] = owner.cookies[sessionCookieName(e)]
 	var tm *TooManyRequestsError
 	for i := range 4 {
-		err := d.err(func(a *Auth) error { return a.Reauthenticate("guess " + strconv.Itoa(i)) })
+		err := thief.err(func(a *Auth) error { return a.Reauthenticate("guess " + strconv.Itoa(i)) })
 		if i < 3 && !errors.Is(err, ErrInvalidCredentials) {
 			t.Fatalf("guess %d: %v", i, err)
 		}

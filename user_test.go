@@ -12,15 +12,11 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-// loggedIn returns a device logged in as a new user, and the user's id.
-func loggedIn(t *testing.T, e *env, email string) (*device, int64) {
+// newLoggedInUser returns a device logged in as a new user, and the user's id.
+func newLoggedInUser(t *testing.T, e *env, email string) (*device, int64) {
 	t.Helper()
 	id := e.user(email)
-	d := e.device()
-	if err := d.err(func(a *Auth) error { return a.Login(email, testPassword, false) }); err != nil {
-		t.Fatal(err)
-	}
-	return d, id
+	return loggedInDevice(t, e, email, ""), id
 }
 
 func (d *device) profile(t *testing.T) User {
@@ -35,7 +31,7 @@ func (d *device) profile(t *testing.T) User {
 func TestUser_ReturnsTheLoggedInUsersProfile(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	d, id := loggedIn(t, e, "ada@example.com")
+	d, id := newLoggedInUser(t, e, "ada@example.com")
 
 	u := d.profile(t)
 
@@ -64,7 +60,7 @@ func TestUser_RefusesAnAnonymousRequest(t *testing.T) {
 func TestUser_TwoFactorEnabledFollowsTheFactors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	d, _ := loggedIn(t, e, "ada@example.com")
+	d, _ := newLoggedInUser(t, e, "ada@example.com")
 	withTOTP(t, e, "ada@example.com")
 
 	if u := d.profile(t); !u.TwoFactorEnabled {
@@ -75,7 +71,7 @@ func TestUser_TwoFactorEnabledFollowsTheFactors(t *testing.T) {
 func TestUpdateUser_ChangesOnlyTheFieldsGiven(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	d, id := loggedIn(t, e, "ada@example.com")
+	d, id := newLoggedInUser(t, e, "ada@example.com")
 
 	var u User
 	err := d.err(func(a *Auth) (err error) {
@@ -110,7 +106,7 @@ func TestUpdateUser_ChangesOnlyTheFieldsGiven(t *testing.T) {
 func TestUpdateUser_RefusesBadNamesWithErrInvalidName(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	d, _ := loggedIn(t, e, "ada@example.com")
+	d, _ := newLoggedInUser(t, e, "ada@example.com")
 	for _, tc := range []struct{ name, value string }{
 		{"201 characters", strings.Repeat("é", 201)},
 		{"a huge input", strings.Repeat("a", 1<<20)},
@@ -142,7 +138,7 @@ func TestUpdateUser_RefusesBadNamesWithErrInvalidName(t *testing.T) {
 func TestUpdateUser_RefusesBadMetadataWithErrInvalidMetadata(t *testing.T) { // SEC-I4
 	t.Parallel()
 	e := newEnv(t)
-	d, _ := loggedIn(t, e, "ada@example.com")
+	d, _ := newLoggedInUser(t, e, "ada@example.com")
 	for _, tc := range []struct{ name, value string }{
 		{"an array", `[1]`},
 		{"a string", `"x"`},

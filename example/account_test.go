@@ -31,14 +31,21 @@ func TestAccount_ChangesTheEmailAddressOnceTheNewOneConfirms(t *testing.T) {
 	b.post("/account/reauthenticate", url.Values{"password": {password}})
 	expect(t, "account after confirming the password", b.get("/account"), http.StatusOK, `action="/account/email"`)
 
-	expect(t, "an address with an account", b.post("/account/email", url.Values{"email": {"taken@example.com"}}),
-		http.StatusConflict, "exists already")
+	// An address with an account gets the same answer (SEC-E8); its owner
+	// is told instead.
+	r = b.post("/account/email", url.Values{"email": {"taken@example.com"}})
+	if r.status != http.StatusSeeOther || r.location != "/account?done=email-link-sent" {
+		t.Fatalf("change to a taken address: got %d to %q; page:\n%s", r.status, r.location, r.body)
+	}
+	if msg := app.awaitMail(t, "taken@example.com", authkit.MessageNotice); msg.Link != "" {
+		t.Fatalf("the owner of the taken address got a link: %+v", msg)
+	}
 	r = b.post("/account/email", url.Values{"email": {newEmail}})
 	if r.status != http.StatusSeeOther || r.location != "/account?done=email-link-sent" {
 		t.Fatalf("change email: got %d to %q; page:\n%s", r.status, r.location, r.body)
 	}
 	r = b.get(r.location)
-	expect(t, "account before confirming", r, http.StatusOK, "We emailed a link to your new address")
+	expect(t, "account before confirming", r, http.StatusOK, "We emailed a link to the new address")
 	expect(t, "account before confirming", r, http.StatusOK, "<dd>"+oldEmail+"</dd>")
 
 	msg := app.awaitMail(t, newEmail, authkit.MessageChangeEmail)

@@ -105,6 +105,9 @@ func TestAdmin_GivesAndTakesTheRoleButNotFromOneself(t *testing.T) {
 	admin, adminID, user, userID := app.adminAndUser(t)
 
 	expectRedirect(t, "make admin", admin.post(userPath(userID, "/make-admin"), nil), userPath(userID, "?done=make-admin"))
+	// The role comes with a new session token: the user logs in again.
+	expectLoggedOut(t, user)
+	user.login("ada@example.com")
 	expect(t, "admin page for the new admin", user.get("/admin"), http.StatusOK, "<h1>Users</h1>")
 	expectRedirect(t, "remove admin", admin.post(userPath(userID, "/remove-admin"), nil), userPath(userID, "?done=remove-admin"))
 	expect(t, "admin page after", user.get("/admin"), http.StatusForbidden, "for administrators only")

@@ -24,10 +24,11 @@ func newApp(ctx context.Context, cfg authkit.Config, outbox *devOutbox, provider
 	cfg.Issuer = "authkit example"
 	// Anonymous visitors of /account are sent to the login page.
 	cfg.LoginURL = "/login"
-	// The example serves plain http on localhost, where a browser would
-	// not send Secure cookies back. A production app is served over https
-	// and must leave this false.
-	cfg.AllowInsecureCookies = true
+	// In development mode the example serves plain http on localhost,
+	// where a browser would not send Secure cookies back. Anywhere else
+	// (-dev=false, or DATABASE_URL set) it is served over https behind a
+	// proxy, and its cookies are Secure and "__Host-" prefixed.
+	cfg.AllowInsecureCookies = outbox != nil
 	h := &handlers{pages: parsePages(), outbox: outbox, smsAvailable: cfg.SMS != nil}
 	// Logged-in users without the admin role see the app's own 403 page.
 	cfg.ForbiddenHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -93,9 +94,12 @@ func newApp(ctx context.Context, cfg authkit.Config, outbox *devOutbox, provider
 		mux.Handle("POST /link-account", kit.RequireLogin(http.HandlerFunc(h.linkAccount)))
 	}
 
-	// CrossOriginProtection refuses form posts from other sites (CSRF),
-	// using the Sec-Fetch-Site and Origin headers browsers send. It comes
-	// first so a refused request costs no session load; authkit's
-	// middleware then attaches the session to every request it lets in.
-	return http.NewCrossOriginProtection().Handler(kit.Middleware(mux)), kit, nil
+	// limitBodies refuses large request bodies before anything reads
+	// them; securityHeaders keeps pages out of frames and their addresses
+	// (which carry tokens on the pages emailed links open) out of Referer
+	// headers. CrossOriginProtection refuses form posts from other sites
+	// (CSRF), using the Sec-Fetch-Site and Origin headers browsers send,
+	// before a refused request costs a session load; authkit's middleware
+	// then attaches the session to every request it lets in.
+	return limitBodies(securityHeaders(http.NewCrossOriginProtection().Handler(kit.Middleware(mux)))), kit, nil
 }

@@ -45,13 +45,18 @@ func (h *handlers) settingFailed(w http.ResponseWriter, r *http.Request, err err
 
 // reauthenticate confirms the password of a session that is not fresh
 // (restored by remember me, or logged in a while ago), for the changes
-// that need it: the email address and two-step login.
+// that need it: the email address, two-step login and the admin actions.
+// It goes back to the page in next, or to the account page.
 func (h *handlers) reauthenticate(w http.ResponseWriter, r *http.Request) {
+	next := r.PostFormValue("next")
 	if err := authkit.From(r).Reauthenticate(r.PostFormValue("password")); err != nil {
-		h.fail(w, r, "reauthenticate", page{}, wrongPassword(err))
+		h.fail(w, r, "reauthenticate", page{Next: next}, wrongPassword(err))
 		return
 	}
-	http.Redirect(w, r, "/account?done=reauthenticated", http.StatusSeeOther)
+	if next == "" {
+		next = "/account?done=reauthenticated"
+	}
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
 // changeEmail mails a confirmation link to the new address; the address

@@ -84,12 +84,19 @@ func (h *handlers) adminUserPage(w http.ResponseWriter, r *http.Request, data pa
 	h.render(w, r, http.StatusOK, "admin-user", data)
 }
 
-// adminChange is a change to a user that the user page offers.
+// adminChange is a change to a user that the user page offers. Every one
+// needs a fresh password (see adminAction).
 type adminChange struct {
 	// locksOut is set for changes that would shut the acting
 	// administrator out; they are refused on one's own account.
 	locksOut bool
-	apply    func(ad *authkit.Admin, ctx context.Context, id int64) error
+	// grants is set for changes that give the user more privileges. The
+	// session token must change with them (OWASP), so the user's
+	// sessions end and the new role comes with the token of a new login;
+	// when administrators grant themselves, their own session gets a new
+	// token.
+	grants bool
+	apply  func(ad *authkit.Admin, ctx context.Context, id int64) error
 }
 
 // adminChanges are the changes of the user page, by the name their URL
@@ -102,7 +109,7 @@ var adminChanges = map[string]adminChange{
 		return ad.SetStatus(ctx, id, authkit.StatusNormal)
 	}},
 	"force-logout": {apply: (*authkit.Admin).ForceLogout},
-	"make-admin": {apply: func(ad *authkit.Admin, ctx context.Context, id int64) error {
+	"make-admin": {grants: true, apply: func(ad *authkit.Admin, ctx context.Context, id int64) error {
 		return ad.AddRole(ctx, id, adminRole)
 	}},
 	"remove-admin": {locksOut: true, apply: func(ad *authkit.Admin, ctx context.Context, id int64) error {
@@ -111,7 +118,10 @@ var adminChanges = map[string]adminChange{
 }
 
 // adminAction applies a change of adminChanges to the user in the path and
-// shows the user page again.
+// shows the user page again. Like every admin action that changes an
+// account, it needs the administrator's password within the last few
+// minutes: a session restored from remember me, or left open on a
+// shared computer, asks for it first.
 func (h *handlers) adminAction(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("action")
 	change, ok := adminChanges[name]
@@ -120,9 +130,21 @@ func (h *handlers) adminAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := parseID(r.PathValue("id"))
+	if h.reauthenticateFirst(w, r, id) {
+		return
+	}
+	a := authkit.From(r)
+	self := id == a.UserID()
 	err := errOwnAccount
-	if !change.locksOut || id != authkit.From(r).UserID() {
+	if !change.locksOut || !self {
 		err = change.apply(h.actingAdmin(r), r.Context(), id)
+	}
+	if err == nil && change.grants {
+		if self {
+			err = a.RenewToken()
+		} else {
+			err = h.actingAdmin(r).ForceLogout(r.Context(), id)
+		}
 	}
 	if err != nil {
 		h.adminUserPage(w, r, page{}, err)
@@ -135,7 +157,11 @@ func (h *handlers) adminAction(w http.ResponseWriter, r *http.Request) {
 // the app as they see it. The administrator's own session ends; the
 // audit log names them as the actor of the login.
 func (h *handlers) adminLogInAs(w http.ResponseWriter, r *http.Request) {
-	err := authkit.From(r).LogInAsUser(parseID(r.PathValue("id")))
+	id := parseID(r.PathValue("id"))
+	if h.reauthenticateFirst(w, r, id) {
+		return
+	}
+	err := authkit.From(r).LogInAsUser(id)
 	if errors.Is(err, authkit.ErrAccountStatus) {
 		err = fmt.Errorf("%w: %w", errLogInAsRefused, err)
 	}
@@ -144,6 +170,17 @@ func (h *handlers) adminLogInAs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+// reauthenticateFirst asks for the administrator's password, and reports
+// true, when the session is not fresh; confirming it leads back to the
+// page of the user id.
+func (h *handlers) reauthenticateFirst(w http.ResponseWriter, r *http.Request, id int64) bool {
+	if authkit.From(r).IsFresh() {
+		return false
+	}
+	h.render(w, r, http.StatusForbidden, "reauthenticate", page{Next: fmt.Sprintf("/admin/users/%d", id)})
+	return true
 }
 
 // grantAdmin gives the account with this email address the admin role, for

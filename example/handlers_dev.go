@@ -65,8 +65,16 @@ func splitBody(body string) []bodyPart {
 	return parts
 }
 
-// outboxPage shows what the outbox keeps. Only development mode serves it.
+// outboxPage shows what the outbox keeps. Only development mode serves
+// it, and only to this machine: it shows every link and code the app sent,
+// so anyone else who could reach it (the app listening on 0.0.0.0, say)
+// could take over every account. Others get 404, as outside development
+// mode.
 func (h *handlers) outboxPage(w http.ResponseWriter, r *http.Request) {
+	if !fromLoopback(r) {
+		h.fail(w, r, "problem", page{}, errNoSuchPage)
+		return
+	}
 	view := &outboxView{}
 	for _, m := range slices.Backward(h.outbox.mail.Messages()) {
 		view.Mails = append(view.Mails, outboxMessage{To: m.To, Subject: m.Subject, Body: splitBody(m.Text)})

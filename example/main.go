@@ -15,10 +15,12 @@
 // (AUTHKIT_ENCRYPTION_KEY, 64 hex digits, overrides it). It then runs in
 // development mode (-dev): emails and text messages, with their links and
 // codes, are kept for the outbox page, /dev/outbox, and printed to the
-// terminal. With DATABASE_URL set, development mode is off unless asked
-// for: email goes through the SMTP server in SMTP_HOST, SMTP_PORT,
-// SMTP_USERNAME, SMTP_PASSWORD and SMTP_FROM, and codes by text message
-// are not offered.
+// terminal (the outbox page answers requests from this machine only).
+// With DATABASE_URL set, development mode is off unless asked for: email
+// goes through the SMTP server in SMTP_HOST, SMTP_PORT, SMTP_USERNAME,
+// SMTP_PASSWORD and SMTP_FROM, codes by text message are not offered, and
+// cookies are Secure, so serve the app behind a TLS proxy and give its
+// address with -base-url.
 package main
 
 import (
@@ -30,6 +32,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -38,9 +41,10 @@ import (
 
 // options are the command-line flags.
 type options struct {
-	addr  string
-	dev   bool
-	admin string
+	addr    string
+	baseURL string
+	dev     bool
+	admin   string
 }
 
 func main() {
@@ -51,6 +55,10 @@ func main() {
 			"On by default when the example runs its own database, off when DATABASE_URL is set;\n"+
 			"when off, email goes through SMTP (SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM)\n"+
 			"and codes by text message are unavailable")
+	flag.StringVar(&opts.baseURL, "base-url", "",
+		"the address users reach the app at, which links in emails point to; outside development mode\n"+
+			"an https:// address of the proxy that terminates TLS in front of the app, since its cookies are Secure\n"+
+			"(default http:// and -addr)")
 	flag.StringVar(&opts.admin, "admin", "",
 		"give the existing account with this email address the admin role at start-up, for the admin pages at /admin\n"+
 			"(register the account first, then restart with this flag)")
@@ -96,11 +104,18 @@ func run(opts options) error {
 		defer dev.stop()
 		providers = append(providers, dev.provider())
 	}
+	baseURL := opts.baseURL
+	if baseURL == "" {
+		baseURL = "http://" + opts.addr
+	}
+	if !opts.dev && !strings.HasPrefix(baseURL, "https://") {
+		slog.Warn("outside development mode the app's cookies are Secure, which browsers send over https only: serve it behind a TLS proxy and pass its address in -base-url", "base_url", baseURL)
+	}
 	handler, kit, err := newApp(ctx, authkit.Config{
 		DB:            db,
 		Mailer:        mailer,
 		SMS:           sms,
-		BaseURL:       "http://" + opts.addr,
+		BaseURL:       baseURL,
 		EncryptionKey: key,
 	}, outbox, providers)
 	if err != nil {
@@ -128,7 +143,7 @@ func run(opts options) error {
 	go func() { serveErr <- srv.Serve(listener) }()
 	fmt.Printf("authkit example: open http://%s/ (Ctrl-C to stop)\n", opts.addr)
 	if outbox != nil {
-		fmt.Printf("development mode: emails and text messages are at http://%s/dev/outbox\n", opts.addr)
+		fmt.Printf("development mode: emails and text messages are at http://%s/dev/outbox (from this machine only)\n", opts.addr)
 	}
 
 	select {

@@ -38,14 +38,15 @@ func newTestApp(t *testing.T) *testApp {
 
 // startTestApp starts the app with development mode on or off. Either
 // way it sends through a development outbox, for the tests to read; only
-// with dev does the app show it.
+// with dev does the app show it. Outside development mode the app's
+// cookies are Secure, so it is served over https, as behind a TLS proxy.
 func startTestApp(t *testing.T, dev bool) *testApp {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	outbox := newDevOutbox(nil)
-	shown := outbox
+	shown, scheme := outbox, "http://"
 	if !dev {
-		shown = nil
+		shown, scheme = nil, "https://"
 	}
 	var providers []*oauth.Provider
 	if dev {
@@ -60,14 +61,18 @@ func startTestApp(t *testing.T, dev bool) *testApp {
 		DB:            authkittest.DB(t),
 		Mailer:        outbox.mail,
 		SMS:           outbox.sms,
-		BaseURL:       "http://" + srv.Listener.Addr().String(),
+		BaseURL:       scheme + srv.Listener.Addr().String(),
 		EncryptionKey: newKey(),
 	}, shown, providers)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = handler
-	srv.Start()
+	if dev {
+		srv.Start()
+	} else {
+		srv.StartTLS()
+	}
 	t.Cleanup(func() {
 		srv.Close()
 		kit.Close()
@@ -109,6 +114,7 @@ func (app *testApp) browser(t *testing.T) *browser {
 		t.Fatal(err)
 	}
 	return &browser{t: t, base: app.srv.URL, client: &http.Client{
+		Transport:     app.srv.Client().Transport,
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}

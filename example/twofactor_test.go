@@ -19,8 +19,9 @@ var (
 	sixDigits  = regexp.MustCompile(`\b\d{6}\b`)
 )
 
-// sessionCookie is the name of the example's session cookie: it allows
-// insecure cookies, so the name has no "__Host-" prefix.
+// sessionCookie is the name of the example's session cookie in
+// development mode: it allows insecure cookies there, so the name has no
+// "__Host-" prefix.
 const sessionCookie = "authkit_session"
 
 func totpCode(t *testing.T, secret string, at time.Time) string {

@@ -40,13 +40,17 @@ func TestPasswordChange_NeedsTheCurrentPasswordAndKeepsThisSession(t *testing.T)
 	s.client().post("password/change", map[string]any{"current_password": password, "new_password": "x"}).wantError(401, "not_logged_in")
 }
 
-func TestEmailChange_TakesEffectWhenTheNewAddressConfirms(t *testing.T) { // SEC-T4
+func TestEmailChange_TakesEffectWhenTheNewAddressConfirms(t *testing.T) { // SEC-T4 SEC-E8
 	t.Parallel()
 	s := newServer(t)
 	c := s.loggedIn("ada@example.com")
 	s.signedUp("bob@example.com")
 
-	c.post("email/change", map[string]any{"email": "bob@example.com"}).wantError(409, "email_taken")
+	// A taken address answers as any other, and its owner is told (SEC-E8).
+	c.post("email/change", map[string]any{"email": "bob@example.com"}).want(204)
+	if msg, err := s.mail.Wait(t.Context(), "bob@example.com"); err != nil || msg.Link != "" {
+		t.Fatalf("the owner of the taken address got %+v, %v; want a notice without a link", msg, err)
+	}
 	c.post("email/change", map[string]any{"email": "not an address"}).wantError(400, "invalid_email")
 	c.post("email/change", map[string]any{"email": "ada@new.example"}).want(204)
 	if u := c.get("session").want(200).user(); u.Email != "ada@example.com" {

@@ -12,8 +12,8 @@
 // URI, stores the secret sealed with [Seal] and confirms the first code with
 // [ValidateTOTP]. Later logins call [ValidateTOTP] with the stored last step,
 // which refuses replays. Email and SMS codes come from [NewNumericCode] and
-// are stored only as [HashCode] of their normalized form, checked with
-// [CodeMatches] after the user's input went through [NormalizeNumericCode].
+// are stored only as [HashCodeKeyed] (or [HashCode]) of their normalized
+// form, checked after the user's input went through [NormalizeNumericCode].
 // Backup codes come from [NewBackupCodes]; at 50 bits they need a slow,
 // salted hash (NIST SP 800-63B asks for one below 112 bits), so authkit
 // keeps them as argon2id keys under a random salt per set, after the user's

@@ -1,9 +1,11 @@
 package twofactor
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
+	"hash"
 	"io"
 )
 
@@ -22,8 +24,24 @@ const hashDomain = "authkit/twofactor code v1\x00"
 // purpose never matches, and it salts the hash so that one precomputed
 // table cannot serve every row. The binding is length-prefixed, so no
 // binding and code can be shifted into another pair with the same input.
+//
+// Anyone who reads the stored hash and its binding can try all 10^6
+// six-digit codes in a moment: prefer [HashCodeKeyed] with a key kept
+// outside the database.
 func HashCode(binding, normalizedCode string) []byte {
-	h := sha256.New()
+	return hashCode(sha256.New(), binding, normalizedCode)
+}
+
+// HashCodeKeyed is [HashCode] as an HMAC-SHA256 under key: with the key
+// kept out of the database (derived from an encryption key the app holds,
+// say), reading the stored hashes does not reveal the codes, since each of
+// the 10^6 guesses needs the key. The key should be at least 32 random
+// bytes.
+func HashCodeKeyed(key []byte, binding, normalizedCode string) []byte {
+	return hashCode(hmac.New(sha256.New, key), binding, normalizedCode)
+}
+
+func hashCode(h hash.Hash, binding, normalizedCode string) []byte {
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], uint64(len(binding)))
 	io.WriteString(h, hashDomain)

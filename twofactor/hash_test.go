@@ -58,3 +58,26 @@ func TestHashCode_DoesNotContainTheCode(t *testing.T) { // SEC-F3, SEC-F4
 		}
 	}
 }
+
+func TestHashCodeKeyed_CannotBeInvertedWithoutTheKey(t *testing.T) { // SEC-F3
+	key := bytes.Repeat([]byte{7}, 32)
+	stored := twofactor.HashCodeKeyed(key, "attempt-1", "123456")
+	if bytes.Equal(stored, twofactor.HashCode("attempt-1", "123456")) {
+		t.Fatal("the keyed hash is the unkeyed one")
+	}
+	if !bytes.Equal(stored, twofactor.HashCodeKeyed(key, "attempt-1", "123456")) {
+		t.Fatal("the keyed hash is not deterministic")
+	}
+	// Whoever reads the database has the hash and the binding but not the
+	// key: trying every code under any other key finds nothing.
+	other := bytes.Repeat([]byte{8}, 32)
+	for _, guess := range []string{"123456", "000000", "999999"} {
+		if bytes.Equal(stored, twofactor.HashCodeKeyed(other, "attempt-1", guess)) ||
+			bytes.Equal(stored, twofactor.HashCode("attempt-1", guess)) {
+			t.Errorf("guess %s matches without the key", guess)
+		}
+	}
+	if bytes.Equal(stored, twofactor.HashCodeKeyed(key, "attempt-2", "123456")) {
+		t.Error("the hash does not depend on the binding")
+	}
+}

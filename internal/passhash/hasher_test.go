@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -510,4 +511,32 @@ func TestKey_IsDeterministicPerSaltAndUsesArgon2id(t *testing.T) {
 	if _, err := h.Key(ctx, strings.Repeat("x", MaxPasswordBytes+1), salt1); !errors.Is(err, ErrPasswordTooLong) {
 		t.Fatalf("oversize secret: %v", err)
 	}
+}
+
+// SEC-I7: a planted hash whose parameters are refused never waits for a
+// slot, so even a flood of logins meeting it stalls nobody: with every
+// slot busy, it is refused at once.
+func TestVerify_RefusesACostlyHashWithoutWaitingForABusySlot(t *testing.T) {
+	h := newHasher(t, 1)
+	held := &heldDerive{release: make(chan struct{})}
+	h.derive = held.derive
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := h.Hash(context.Background(), testPassword); err != nil {
+			t.Errorf("Hash: %v", err)
+		}
+	}()
+	for running, _ := held.counts(); running == 0; running, _ = held.counts() {
+		time.Sleep(time.Millisecond)
+	}
+	planted := "$argon2id$v=19$m=2097152,t=4294967295,p=1$" + wellFormedSalt + "$" + wellFormedKey
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _, err := h.Verify(ctx, planted, testPassword)
+	if !errors.Is(err, ErrCostTooHigh) {
+		t.Errorf("Verify of a planted hash while the only slot is busy = %v, want ErrCostTooHigh at once", err)
+	}
+	close(held.release)
+	<-done
 }

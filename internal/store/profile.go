@@ -25,9 +25,11 @@ func (s *Store) ProfileByID(ctx context.Context, id int64) (Profile, error) {
 }
 
 // ProfileByEmail finds a user's profile by email, case-insensitively.
-func (s *Store) ProfileByEmail(ctx context.Context, email string) (Profile, error) {
+func (s *Store) ProfileByEmail(ctx context.Context, email, emailKey string) (Profile, error) {
 	var p Profile
-	err := s.get(ctx, &p, `SELECT `+profileColumns+` FROM {users} WHERE lower(email) = lower($1)`, email)
+	err := s.get(ctx, &p, `SELECT `+profileColumns+` FROM {users}
+		WHERE email_key = $2 OR (email_key IS NULL AND lower(email) = lower($1))
+		ORDER BY email_key IS NULL LIMIT 1`, email, emailKey)
 	return p, err
 }
 

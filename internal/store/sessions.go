@@ -56,6 +56,9 @@ type NewSession struct {
 	// with the session, replacing the token RememberReplaces.
 	Remember         *Remember
 	RememberReplaces string
+	// RememberKeep is how many of the user's other remember-me tokens
+	// survive a new one: the newest; older ones are deleted.
+	RememberKeep int
 }
 
 // Rotation replaces the validator of a remember-me token that was just
@@ -81,7 +84,8 @@ type Remember struct {
 // StartSession records a new session in the user's index, with the audit
 // entry of the login, stamps the last login, forgets the session it
 // replaces and the user's expired entries, and rotates or issues a
-// remember-me token — all in one statement, and only if the user's epoch
+// remember-me token (deleting the user's oldest beyond n.RememberKeep) —
+// all in one statement, and only if the user's epoch
 // is still n.Epoch and the account still eligible (and, for a restore, the
 // token still there, locked against a concurrent theft detection). started
 // is false when that condition failed and nothing was written; rotated
@@ -118,14 +122,15 @@ func (s *Store) StartSession(ctx context.Context, n NewSession, audit AuditEntry
 		             WHERE selector = (SELECT selector FROM tok) AND validator_hash = $17 AND EXISTS (SELECT 1 FROM ok)
 		             RETURNING 1),
 		     oldrem AS (DELETE FROM {remembers}
-		                WHERE $18 AND EXISTS (SELECT 1 FROM ok) AND user_id = $1 AND (expires_at < $4 OR selector = $19)),
+		                WHERE $18 AND EXISTS (SELECT 1 FROM ok) AND user_id = $1 AND (expires_at < $4 OR selector = $19
+		                      OR selector NOT IN (SELECT selector FROM {remembers} WHERE user_id = $1 ORDER BY created_at DESC LIMIT $25))),
 		     newrem AS (INSERT INTO {remembers} (selector, validator_hash, user_id, epoch, created_at, expires_at)
 		                SELECT $20, $22, id, $2, $4, $23 FROM ok WHERE $18)
 		SELECT EXISTS (SELECT 1 FROM ins), EXISTS (SELECT 1 FROM rot)`,
 		n.UserID, n.Epoch, n.Key, n.CreatedAt, n.ExpiresAt, n.IP, n.UserAgent, n.Replaces,
 		audit.Event, audit.Outcome, audit.ActorID,
 		restoring, rot.Selector, rot.NewHash, nullTime(rot.GraceUntil), rot.ExpiresAt, rot.OldHash,
-		issuing, n.RememberReplaces, selector, audit.Detail, rem.ValidatorHash, rem.ExpiresAt, n.ID)
+		issuing, n.RememberReplaces, selector, audit.Detail, rem.ValidatorHash, rem.ExpiresAt, n.ID, n.RememberKeep)
 	if err != nil {
 		return false, false, err
 	}

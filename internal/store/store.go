@@ -29,7 +29,7 @@ var (
 type Tables struct {
 	Users, Sessions, UserSessions, EmailTokens, Audit, Remembers string
 	SecondFactors, Attempts, OTPCodes, BackupCodes, Throttles    string
-	APIKeys, ProviderTokens                                      string
+	APIKeys, ProviderTokens, Secrets                             string
 }
 
 // Options configures a Store.
@@ -77,6 +77,7 @@ func New(db *sqlx.DB, prefix string, opts Options) *Store {
 		APIKeys:       prefix + "api_keys",
 
 		ProviderTokens: prefix + "provider_tokens",
+		Secrets:        prefix + "secrets",
 	}
 	// eligible is the session core's rule, as SQL on the users row u: the
 	// account may hold a session. The Go side of the same rule is
@@ -99,6 +100,7 @@ func New(db *sqlx.DB, prefix string, opts Options) *Store {
 		"{throttles}", t.Throttles,
 		"{api_keys}", t.APIKeys,
 		"{provider_tokens}", t.ProviderTokens,
+		"{secrets}", t.Secrets,
 		"{eligible}", eligible,
 	)}
 }

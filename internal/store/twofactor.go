@@ -57,11 +57,15 @@ func (s *Store) PutUnverifiedFactor(ctx context.Context, f Factor) error {
 }
 
 // VerifyFactor marks a factor as working, remembering the TOTP step that
-// proved it. It returns ErrNotFound if there is no unverified factor of
-// that method.
-func (s *Store) VerifyFactor(ctx context.Context, userID int64, method int16, lastStep int64) error {
+// proved it — only if the factor being set up is still the one the code
+// proved: its contact is still contact (where the code was sent) and its
+// secret still secret (the one the code was checked against), so that a
+// set-up replaced meanwhile is not turned on by a code that was not its
+// own. It returns ErrNotFound if there is no such unverified factor.
+func (s *Store) VerifyFactor(ctx context.Context, userID int64, method int16, lastStep int64, contact string, secret []byte) error {
 	return s.execOne(ctx, `UPDATE {second_factors} SET verified = TRUE, last_step = $3
-		WHERE user_id = $1 AND method = $2 AND NOT verified`, userID, method, lastStep)
+		WHERE user_id = $1 AND method = $2 AND NOT verified AND contact = $4 AND secret IS NOT DISTINCT FROM $5`,
+		userID, method, lastStep, contact, secret)
 }
 
 // AdvanceTOTPStep records step as the last accepted TOTP step, only if it
@@ -206,12 +210,15 @@ func (s *Store) CountSend(ctx context.Context, id string, now time.Time, gap tim
 	return false, last.Time.Add(gap), nil
 }
 
-// OTPCode is a one-time code sent by email or SMS.
+// OTPCode is a one-time code sent by email or SMS. CodeHash is the code
+// hashed under Scheme (with Salt, for a scheme that needs one).
 type OTPCode struct {
 	UserID    int64
 	Method    int16
 	Binding   string
 	CodeHash  []byte
+	Scheme    string
+	Salt      []byte
 	Contact   string
 	CreatedAt time.Time
 	ExpiresAt time.Time
@@ -222,32 +229,68 @@ type OTPCode struct {
 func (s *Store) ReplaceOTPCode(ctx context.Context, c OTPCode) error {
 	_, err := s.exec(ctx, `
 		WITH old AS (DELETE FROM {otp_codes} WHERE binding = $3 AND method = $2)
-		INSERT INTO {otp_codes} (user_id, method, binding, code_hash, contact, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		c.UserID, c.Method, c.Binding, c.CodeHash, c.Contact, c.CreatedAt, c.ExpiresAt)
+		INSERT INTO {otp_codes} (user_id, method, binding, code_hash, scheme, salt, contact, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		c.UserID, c.Method, c.Binding, c.CodeHash, c.Scheme, c.Salt, c.Contact, c.CreatedAt, c.ExpiresAt)
 	return err
 }
 
-// ConsumeOTPCode deletes and returns the unexpired code with this hash,
-// bound to binding and sent by one of methods. Deleting makes it single
-// use under races.
-func (s *Store) ConsumeOTPCode(ctx context.Context, binding string, methods []int16, hash []byte, now time.Time) (method int16, contact string, err error) {
+// SentCode is a stored one-time code that may still be entered.
+type SentCode struct {
+	ID       int64  `db:"id"`
+	Method   int16  `db:"method"`
+	CodeHash []byte `db:"code_hash"`
+	Scheme   string `db:"scheme"`
+	Salt     []byte `db:"salt"`
+	Contact  string `db:"contact"`
+	Failures int    `db:"failures"`
+}
+
+const sentCodeColumns = "id, method, code_hash, scheme, salt, contact, failures"
+
+// LiveOTPCodes returns the unexpired codes bound to binding and sent by
+// one of methods, for a caller that counts the tries elsewhere (a pending
+// login counts them on itself).
+func (s *Store) LiveOTPCodes(ctx context.Context, binding string, methods []int16, now time.Time) ([]SentCode, error) {
 	ms := make(pq.Int64Array, len(methods))
 	for i, m := range methods {
 		ms[i] = int64(m)
 	}
-	err = s.row(ctx, `
-		DELETE FROM {otp_codes} WHERE binding = $1 AND method = ANY($2) AND code_hash = $3 AND expires_at > $4
-		RETURNING method, contact`, binding, ms, hash, now).Scan(&method, &contact)
-	return method, contact, err
+	codes := []SentCode{}
+	err := s.sel(ctx, &codes, `SELECT `+sentCodeColumns+` FROM {otp_codes}
+		WHERE binding = $1 AND method = ANY($2) AND expires_at > $3 ORDER BY id`, binding, ms, now)
+	return codes, err
 }
 
-// FailOTPCodes counts a wrong code against the codes of binding and
-// deletes those that reached max failures.
-func (s *Store) FailOTPCodes(ctx context.Context, binding string, max int) error {
-	_, err := s.exec(ctx, `
-		WITH upd AS (UPDATE {otp_codes} SET failures = failures + 1 WHERE binding = $1 RETURNING id, failures)
-		DELETE FROM {otp_codes} WHERE id IN (SELECT id FROM upd WHERE failures >= $2)`, binding, max)
+// ReserveOTPTry counts one try against the unexpired codes of binding and
+// method that have tries left (fewer than max failures), before the code
+// entered is checked, and returns them with the try counted: parallel
+// requests cannot check more than max codes against one sent code between
+// them. The caller consumes the code on a match, and otherwise calls
+// DeleteSpentOTPCodes.
+func (s *Store) ReserveOTPTry(ctx context.Context, binding string, method int16, now time.Time, max int) ([]SentCode, error) {
+	codes := []SentCode{}
+	err := s.sel(ctx, &codes, `UPDATE {otp_codes} SET failures = failures + 1
+		WHERE binding = $1 AND method = $2 AND expires_at > $3 AND failures < $4
+		RETURNING `+sentCodeColumns, binding, method, now, max)
+	return codes, err
+}
+
+// ConsumeOTPCode deletes the code id if its hash is still hash, and
+// reports whether it did: of two requests with the same right code, one
+// gets true.
+func (s *Store) ConsumeOTPCode(ctx context.Context, id int64, hash []byte) (bool, error) {
+	err := s.execOne(ctx, `DELETE FROM {otp_codes} WHERE id = $1 AND code_hash = $2`, id, hash)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// DeleteSpentOTPCodes deletes the codes of binding that have used up their
+// max tries.
+func (s *Store) DeleteSpentOTPCodes(ctx context.Context, binding string, max int) error {
+	_, err := s.exec(ctx, `DELETE FROM {otp_codes} WHERE binding = $1 AND failures >= $2`, binding, max)
 	return err
 }
 

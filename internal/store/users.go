@@ -25,29 +25,62 @@ type User struct {
 
 const userColumns = "id, email, password_hash, verified, status, roles, session_epoch, resettable, registered_at, last_login_at"
 
-// CreateUser inserts a user and returns its id, or ErrDuplicateEmail. The
-// unique index on lower(email) decides races between concurrent
-// registrations, so exactly one of them wins.
-func (s *Store) CreateUser(ctx context.Context, email, passwordHash string, verified bool, roles []string, now time.Time) (int64, error) {
+// CreateUser inserts a user whose address has the key emailKey (see
+// UserByEmail) and returns its id, or ErrDuplicateEmail. The unique index
+// on email_key decides races between concurrent registrations, so exactly
+// one of them wins.
+func (s *Store) CreateUser(ctx context.Context, email, emailKey, passwordHash string, verified bool, roles []string, now time.Time) (int64, error) {
 	if roles == nil {
 		roles = []string{}
 	}
 	var id int64
 	err := s.row(ctx, `
-		INSERT INTO {users} (email, password_hash, verified, roles, registered_at)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-		email, passwordHash, verified, pq.StringArray(roles), now).Scan(&id)
+		INSERT INTO {users} (email, email_key, password_hash, verified, roles, registered_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		email, emailKey, passwordHash, verified, pq.StringArray(roles), now).Scan(&id)
 	if isUniqueViolation(err) {
 		return 0, ErrDuplicateEmail
 	}
 	return id, err
 }
 
-// UserByEmail finds a user by email, case-insensitively.
-func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+// UserByEmail finds the user whose address has the key emailKey, the
+// address folded by the Go code (the database's lower() depends on its
+// collation, and under the C locale folds ASCII only). A row without a key
+// yet — one a release before email_key wrote, during a rolling upgrade —
+// is found by lower(email) as before; a row with the key comes first.
+func (s *Store) UserByEmail(ctx context.Context, email, emailKey string) (User, error) {
 	var u User
-	err := s.get(ctx, &u, `SELECT `+userColumns+` FROM {users} WHERE lower(email) = lower($1)`, email)
+	err := s.get(ctx, &u, `SELECT `+userColumns+` FROM {users}
+		WHERE email_key = $2 OR (email_key IS NULL AND lower(email) = lower($1))
+		ORDER BY email_key IS NULL LIMIT 1`, email, emailKey)
 	return u, err
+}
+
+// FillEmailKeys gives every user without an email_key the key key(email),
+// for the addresses that the migration adding the column could not fold
+// in SQL and those that an older release wrote since. It returns the ids of
+// users whose key another account holds already (two addresses the Go fold
+// makes one, which the database's lower() told apart): they keep no key,
+// and the address finds the other account.
+func (s *Store) FillEmailKeys(ctx context.Context, key func(string) string) (clashes []int64, err error) {
+	var rows []struct {
+		ID    int64  `db:"id"`
+		Email string `db:"email"`
+	}
+	if err := s.sel(ctx, &rows, `SELECT id, email FROM {users} WHERE email_key IS NULL ORDER BY id`); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		_, err := s.exec(ctx, `UPDATE {users} SET email_key = $2 WHERE id = $1 AND email_key IS NULL`, r.ID, key(r.Email))
+		switch {
+		case isUniqueViolation(err):
+			clashes = append(clashes, r.ID)
+		case err != nil:
+			return clashes, err
+		}
+	}
+	return clashes, nil
 }
 
 // UserByID finds a user by id.
@@ -62,12 +95,26 @@ func (s *Store) SetResettable(ctx context.Context, id int64, resettable bool) er
 	return s.execOne(ctx, `UPDATE {users} SET resettable = $2 WHERE id = $1`, id, resettable)
 }
 
-// SetEmail changes a user's address and marks it confirmed, or returns
-// ErrDuplicateEmail if another account has it.
-func (s *Store) SetEmail(ctx context.Context, id int64, email string) error {
-	err := s.execOne(ctx, `UPDATE {users} SET email = $2, verified = TRUE WHERE id = $1`, id, email)
-	if isUniqueViolation(err) {
+// SetEmail changes a user's address (whose key is emailKey) and marks it
+// confirmed, or returns ErrDuplicateEmail if another account has it. The
+// user's email second factor (method emailMethod) follows: a working one
+// sends its codes to the new address from now on, and an unfinished set-up
+// goes, with its code (named by enableBinding), which went to the old one.
+func (s *Store) SetEmail(ctx context.Context, id int64, email, emailKey string, emailMethod int16, enableBinding string) error {
+	var n int
+	err := s.row(ctx, `
+		WITH u AS (UPDATE {users} SET email = $2, email_key = $3, verified = TRUE WHERE id = $1 RETURNING id),
+		     moved AS (UPDATE {second_factors} SET contact = $2
+		               WHERE user_id = (SELECT id FROM u) AND method = $4 AND verified),
+		     unfinished AS (DELETE FROM {second_factors}
+		                    WHERE user_id = (SELECT id FROM u) AND method = $4 AND NOT verified),
+		     code AS (DELETE FROM {otp_codes} WHERE user_id = (SELECT id FROM u) AND binding = $5)
+		SELECT count(*) FROM u`, id, email, emailKey, emailMethod, enableBinding).Scan(&n)
+	switch {
+	case isUniqueViolation(err):
 		return ErrDuplicateEmail
+	case err == nil && n == 0:
+		return ErrNotFound
 	}
 	return err
 }
