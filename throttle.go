@@ -132,7 +132,7 @@ func (l *Limits) validate() error {
 		"EmailPerAddress": l.EmailPerAddress, "EmailToAddress": l.EmailToAddress, "EmailPerIP": l.EmailPerIP,
 		"ChangeEmailPerUser": l.ChangeEmailPerUser, "TokensPerIP": l.TokensPerIP,
 		"CodeSendPerUser": l.CodeSendPerUser, "SMSPerNumber": l.SMSPerNumber, "SMSPerIP": l.SMSPerIP,
-		"CodeEntryPerUser": l.CodeEntryPerUser,
+		"CodeEntryPerUser":    l.CodeEntryPerUser,
 		"APIKeyFailuresPerIP": l.APIKeyFailuresPerIP,
 	} {
 		if lim.Burst < 1 || lim.Every <= 0 {

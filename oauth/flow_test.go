@@ -28,7 +28,7 @@ func TestSignIn_NewProviderAccountMakesAConfirmedAccountWithoutPasswordAndLogsIn
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !u.Verified || b.userID() != u.ID {
+	if !u.EmailVerified || b.userID() != u.ID {
 		t.Fatalf("account %+v, browser logged in as %d", u, b.userID())
 	}
 	if n := w.count("identities", "provider = 'mock' AND subject = 'ada-sub' AND user_id = $1", u.ID); n != 1 {
