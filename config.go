@@ -165,6 +165,13 @@ type Config struct {
 	// zero value is the default set, see [Limits].
 	Limits Limits
 
+	// DisableNewDeviceMail stops the mail that tells a user their
+	// password was used from a browser that had not used it before (one
+	// without the account's device cookie), naming the browser and its
+	// address. The mail is not sent for an account's first login. The
+	// default, false, sends it.
+	DisableNewDeviceMail bool
+
 	// APIKeyScopes, when set, says which scopes a user with the given
 	// roles may give an API key: creating a key with any other scope fails
 	// with ErrScopeNotAllowed, and a key loses, at each request, the scopes

@@ -165,3 +165,47 @@ func (e *env) bearer(credential, path string) (int, string, []*http.Cookie) {
 	code, body := readResponse(e.t, resp)
 	return code, body, cookies
 }
+
+func TestLogin_FromANewDeviceMailsTheUserButNotFromAKnownOne(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.user("watched@example.com")
+	newDeviceMails := func() int {
+		e.kit.mailWG.Wait()
+		n := 0
+		for _, m := range e.mail.Messages() {
+			if m.Kind == MessageNewDevice {
+				n++
+			}
+		}
+		return n
+	}
+	first := e.browser()
+	first.login("watched@example.com", testPassword)
+	if n := newDeviceMails(); n != 0 {
+		t.Fatalf("the first login ever sent %d new-device mails", n)
+	}
+	first.post("/logout", nil)
+	first.login("watched@example.com", testPassword) // the same browser: its device cookie
+	if n := newDeviceMails(); n != 0 {
+		t.Fatalf("a known device sent %d new-device mails", n)
+	}
+	e.browser().login("watched@example.com", testPassword)
+	if n := newDeviceMails(); n != 1 {
+		t.Fatalf("a new device sent %d new-device mails, want 1", n)
+	}
+	msg, _ := e.mail.Last("watched@example.com")
+	if !strings.Contains(msg.Text, "127.0.0.1") || strings.Contains(msg.Text, testPassword) {
+		t.Fatalf("mail: %q", msg.Text)
+	}
+	quiet := newEnv(t, func(c *Config) { c.DisableNewDeviceMail = true })
+	quiet.user("quiet@example.com")
+	quiet.browser().login("quiet@example.com", testPassword)
+	quiet.browser().login("quiet@example.com", testPassword)
+	quiet.kit.mailWG.Wait()
+	for _, m := range quiet.mail.Messages() {
+		if m.Kind == MessageNewDevice {
+			t.Fatal("DisableNewDeviceMail did not stop the mail")
+		}
+	}
+}

@@ -93,9 +93,33 @@ func (a *Auth) Login(email, password string, remember bool) error {
 	}
 	err = a.admit(u, admission{how: "password", fresh: true, remember: remember})
 	if err == nil || errors.As(err, new(*SecondFactorRequiredError)) {
+		if _, known := a.knownDevice(account); !known && u.LastLoginAt.Valid {
+			a.mailNewDevice(u.Email)
+		}
 		a.trustDevice(account) // SEC-E5: this browser is the owner's
 	}
 	return err
+}
+
+// mailNewDevice tells the user that their password was just used from a
+// browser that had not used it before (one without the account's device
+// cookie), naming the browser and its address, unless
+// Config.DisableNewDeviceMail is set.
+func (a *Auth) mailNewDevice(email string) {
+	k := a.kit
+	if k.cfg.DisableNewDeviceMail || k.cfg.Mailer == nil {
+		return
+	}
+	info := a.info()
+	device := info.userAgent
+	if device == "" {
+		device = "an unknown browser"
+	}
+	text := "Your password was just used to log in from a device that had not used it before:\n\n  " +
+		device + "\n  from " + info.ip + "\n\nIf this was you, there is nothing to do. If not, change your password now and log out everywhere.\n"
+	k.sendMailLater(a.ctx(), func(context.Context) (Message, bool) {
+		return Message{To: email, Subject: "New login to your account", Text: text, Kind: MessageNewDevice}, true
+	})
 }
 
 // Logout ends this device's session on the server, so that replaying its

@@ -30,6 +30,9 @@ const (
 	// MessageNotice tells the user about a change to their account (a new
 	// password, an email change). It has no Link.
 	MessageNotice MessageKind = "notice"
+	// MessageNewDevice tells the user that their password was used from a
+	// device it had not been used from before. It has no Link.
+	MessageNewDevice MessageKind = "new-device"
 )
 
 // Message is an email authkit wants sent. Text is a complete plain-text
