@@ -180,12 +180,13 @@ type Revocation struct {
 // remember-me token and pending login created under the old one, even by
 // a statement racing this one; deletes the user's session index entries
 // and authkit-store sessions, remember-me tokens, pending second-factor
-// logins, one-time codes, unfinished factor enrolments and pending
-// password-reset and email-change tokens (SEC-S10) — except the session
-// and token named to keep, which move to the new epoch; and applies the
-// change asked for, all in one statement. It returns the new epoch and the
-// keys of the ended sessions, for deleting them from another session
-// store. A missing user gives ErrNotFound.
+// logins, one-time codes, unfinished factor enrolments, pending
+// password-reset and email-change tokens (SEC-S10) and refresh tokens
+// (package tokens) — except the session and token named to keep, which
+// move to the new epoch; and applies the change asked for, all in one
+// statement. It returns the new epoch and the keys of the ended sessions,
+// for deleting them from another session store. A missing user gives
+// ErrNotFound.
 func (s *Store) Revoke(ctx context.Context, r Revocation) (int64, []string, error) {
 	if r.Delete {
 		return s.dropSessions(ctx, `
@@ -216,7 +217,8 @@ func (s *Store) Revoke(ctx context.Context, r Revocation) (int64, []string, erro
 		     att AS (DELETE FROM {attempts} WHERE user_id = $1),
 		     mailed AS (DELETE FROM {email_tokens} WHERE user_id = $1 AND purpose IN ('reset', 'change_email')),
 		     codes AS (DELETE FROM {otp_codes} WHERE user_id = $1),
-		     enrol AS (DELETE FROM {second_factors} WHERE user_id = $1 AND NOT verified)
+		     enrol AS (DELETE FROM {second_factors} WHERE user_id = $1 AND NOT verified),
+		     refresh AS (DELETE FROM {refresh_tokens} WHERE user_id = $1)
 		SELECT (SELECT session_epoch FROM u), array(SELECT token FROM doomed)`,
 		r.UserID, r.KeepKey, r.NewKey, r.KeepSelector, r.PasswordHash, r.Verify, status)
 }

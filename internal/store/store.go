@@ -93,6 +93,7 @@ func New(db *sqlx.DB, prefix string, opts Options) *Store {
 		"{otp_codes}", t.OTPCodes,
 		"{backup_codes}", t.BackupCodes,
 		"{throttles}", t.Throttles,
+		"{refresh_tokens}", prefix+"refresh_tokens", // package tokens' table, for Revoke
 		"{eligible}", eligible,
 	)}
 }
