@@ -50,6 +50,12 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
 // env is one test's world: a fresh database, a Kit and an Issuer on it
 // with a movable clock, and an HTTPS test server running a small app
 // inside the Kit's middleware.
@@ -100,6 +106,21 @@ func newEnv(t testing.TB, opts ...option) *env {
 	})
 	probe.Reset()
 	return e
+}
+
+// otherKit is another app instance on the env's database and clock, with
+// the EncryptionKey key.
+func (e *env) otherKit(key []byte) *authkit.Kit {
+	e.t.Helper()
+	kit, err := authkit.New(authkit.Config{
+		DB: e.db, Mailer: e.mail, EncryptionKey: key, Now: e.clock.Now,
+		BaseURL: "https://auth.example.com", Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { kit.Close() })
+	return kit
 }
 
 // routes is a small app: forms that call authkit and answer "ok" or the

@@ -15,15 +15,16 @@ import (
 )
 
 // Signing keys rotate without any verifier ever meeting a kid it does not
-// know: a new key is written publishAhead before it starts to sign, and
-// every app instance reloads the keys every keyRefresh, and clients of the
-// JWKS cache it for at most jwksMaxAge. A key stops signing when the next
-// one starts, and stays published until the last token it signed has
-// expired.
+// know: a new key is written rotateAhead before it starts to sign, and in
+// no case less than publishAhead, while every app instance reloads the
+// keys every keyRefresh and clients of the JWKS cache it for at most
+// jwksMaxAge. A key stops signing when the next one starts, and stays
+// published until the last token it signed has expired.
 const (
 	keyRefresh   = time.Minute
 	jwksMaxAge   = 5 * time.Minute
 	publishAhead = jwksMaxAge + 2*keyRefresh
+	rotateAhead  = 2 * publishAhead
 
 	// algorithm is the only JWS algorithm issued and accepted (SEC-J1).
 	algorithm = "EdDSA"
@@ -105,12 +106,12 @@ func (i *Issuer) rotate(ctx context.Context) error {
 			// The first key signs at once: no token exists that a
 			// verifier could fail to check.
 			signsFrom = now
-		case newest.SignsFrom.Add(i.cfg.KeyRotation).Sub(now) <= publishAhead:
+		case newest.SignsFrom.Add(i.cfg.KeyRotation).Sub(now) <= rotateAhead:
 			signsFrom = newest.SignsFrom.Add(i.cfg.KeyRotation)
 			if earliest := now.Add(publishAhead); signsFrom.Before(earliest) {
-				// The instances were all down when the successor was due:
-				// the current key signs a little longer instead of
-				// handing over to a key not everyone knows.
+				// No instance ran when the successor was due: the
+				// current key signs a little longer instead of handing
+				// over to a key not everyone knows.
 				signsFrom = earliest
 			}
 		default:
