@@ -198,6 +198,7 @@ func (i *Issuer) ExchangeSession(r *http.Request, audience string) (*Tokens, err
 // Audit events of the package.
 const (
 	eventIssued  = "tokens_issued"
+	eventRefresh = "token_refresh"
 	eventReuse   = "refresh_token_reuse"
 	eventRevoked = "refresh_token_revoked"
 )

@@ -29,8 +29,9 @@ func parseRefresh(s string) (token.Split, error) {
 
 // Refresh trades a refresh token for new Tokens: a new access token, and a
 // new refresh token that replaces the one presented (SEC-J2). r is the
-// client's request, for the throttle and the audit log; audience, when not
-// "", must be the audience the token was issued for.
+// client's request, inside the Kit's middleware, for the throttle and the
+// audit log; audience, when not "", must be the audience the token was
+// issued for.
 //
 // The token works once. Within Config.Grace of its first use it works
 // again, so that concurrent refreshes of one client all succeed, each
@@ -47,8 +48,9 @@ func parseRefresh(s string) (token.Split, error) {
 // audience), [ErrRefreshTokenExpired], [ErrRefreshTokenReused],
 // [authkit.ErrSessionRevoked], the account's [authkit.ErrEmailNotVerified]
 // or [*authkit.StatusError], [*authkit.TooManyRequestsError] after too
-// many failures from the client's IP (Config.RefreshPerIP), and
-// [authkit.ErrUnavailable].
+// many failures from the client's IP (Config.RefreshPerIP),
+// [authkit.ErrUnavailable], and [authkit.ErrNoMiddleware] for a request
+// that did not pass through the Kit's middleware.
 func (i *Issuer) Refresh(r *http.Request, refreshToken, audience string) (*Tokens, error) {
 	rt, err := parseRefresh(refreshToken)
 	if err != nil {
@@ -56,7 +58,9 @@ func (i *Issuer) Refresh(r *http.Request, refreshToken, audience string) (*Token
 	}
 	lim := i.cfg.RefreshPerIP
 	if err := i.core.Throttle(r, throttleKind, lim.Burst, lim.Every); err != nil {
-		i.core.Audit(r, core.Event{Event: "token_refresh", Outcome: "throttled"})
+		if errors.As(err, new(*authkit.TooManyRequestsError)) {
+			i.core.Audit(r, core.Event{Event: eventRefresh, Outcome: "throttled"})
+		}
 		return nil, err
 	}
 	t, err := i.refresh(r, rt, audience)
