@@ -23,6 +23,7 @@ import (
 	"github.com/authkit/authkit/authkittest"
 	"github.com/authkit/authkit/internal/pgtest"
 	"github.com/authkit/authkit/sqlschema"
+	"github.com/authkit/authkit/twofactor"
 )
 
 func TestMain(m *testing.M) { os.Exit(authkittest.Main(m)) }
@@ -150,6 +151,30 @@ func (e *env) routes() http.Handler {
 		e.exchange(w, r)
 	})
 	mux.HandleFunc("POST /exchange", e.exchange)
+	mux.HandleFunc("POST /2fa/enroll", func(w http.ResponseWriter, r *http.Request) {
+		enrol, err := authkit.From(r).TwoFactor().EnrollTOTP()
+		if err != nil {
+			http.Error(w, err.Error(), authkit.StatusCode(err))
+			return
+		}
+		io.WriteString(w, enrol.Secret)
+	})
+	act("POST /2fa/confirm", func(a *authkit.Auth, r *http.Request) error {
+		_, err := a.TwoFactor().Confirm(twofactor.TOTP, r.FormValue("code"))
+		return err
+	})
+	mux.HandleFunc("POST /login/totp", func(w http.ResponseWriter, r *http.Request) {
+		a := authkit.From(r)
+		err := a.TwoFactor().VerifyTOTP(r.FormValue("code"))
+		if err == nil {
+			err = a.CompleteTwoFactorLogin()
+		}
+		if err != nil {
+			http.Error(w, err.Error(), authkit.StatusCode(err))
+			return
+		}
+		e.exchange(w, r)
+	})
 	act("POST /password", func(a *authkit.Auth, r *http.Request) error {
 		return a.ChangePassword(r.FormValue("current"), r.FormValue("new"))
 	})
@@ -160,7 +185,7 @@ func (e *env) routes() http.Handler {
 		return a.ResetPassword(r.FormValue("token"), r.FormValue("password"))
 	})
 	act("POST /revoke", func(a *authkit.Auth, r *http.Request) error { return e.iss.Revoke(r, r.FormValue("refresh_token")) })
-	mux.Handle("POST /token", e.iss.TokenHandler())
+	mux.Handle("/token", e.iss.TokenHandler())
 	mux.Handle("/jwks", e.iss.JWKSHandler())
 	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
 		a := authkit.From(r)

@@ -83,12 +83,14 @@ func (i *Issuer) refresh(r *http.Request, rt token.Split, audience string) (*Tok
 		return nil, ErrRefreshTokenInvalid
 	}
 	now := i.core.Now()
-	if !now.Before(row.ExpiresAt) {
-		return nil, ErrRefreshTokenExpired
-	}
 	graceStart := now.Add(-i.cfg.Grace)
 	if row.UsedAt.Valid && !row.UsedAt.Time.After(graceStart) {
+		// Reuse, even of a token that has expired since: its family may
+		// still be live in other hands.
 		return nil, i.reused(r, row)
+	}
+	if !now.Before(row.ExpiresAt) {
+		return nil, ErrRefreshTokenExpired
 	}
 	// The user's revocation counter is read before the rotation checks
 	// the token again: a revocation in between wins (SEC-S8).
