@@ -247,9 +247,9 @@ func (e *env) client() *client {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	c := e.srv.Client()
+	c := *e.srv.Client() // a copy: the server's client is shared
 	c.Jar = jar
-	return &client{e: e, http: c}
+	return &client{e: e, http: &c}
 }
 
 // do sends a request and returns the answer with its body read.
