@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -97,14 +98,20 @@ func (i *Issuer) newParser() *jwt.Parser {
 
 // Verify checks an access token and returns its claims, or
 // [ErrAccessTokenInvalid]. It runs no database query: the public keys are
-// held in memory. A token stays valid until it expires, whatever happens
-// to its user meanwhile (see the package documentation).
+// held in memory, and so are the tokens verified lately, so that a client
+// presenting the same token on each request pays for the signature check
+// once. A token stays valid until it expires, whatever happens to its user
+// meanwhile (see the package documentation).
 func (i *Issuer) Verify(accessToken string) (*Claims, error) {
 	if len(accessToken) > maxAccessTokenLength {
 		return nil, ErrAccessTokenInvalid
 	}
+	if c, ok := i.verified.get(accessToken, i.core.Now().Add(-i.cfg.Leeway), i.ring.Load()); ok {
+		return c, nil
+	}
 	var c accessClaims
-	if _, err := i.parser.ParseWithClaims(accessToken, &c, i.verificationKey); err != nil {
+	t, err := i.parser.ParseWithClaims(accessToken, &c, i.verificationKey)
+	if err != nil {
 		return nil, ErrAccessTokenInvalid
 	}
 	userID, err := strconv.ParseInt(c.Subject, 10, 64)
@@ -112,10 +119,69 @@ func (i *Issuer) Verify(accessToken string) (*Claims, error) {
 		c.ExpiresAt.Sub(c.IssuedAt.Time) > MaxAccessLifetime || len(c.Audience) != 1 {
 		return nil, ErrAccessTokenInvalid
 	}
-	return &Claims{
+	claims := &Claims{
 		UserID: userID, Email: c.Email, Roles: c.Roles, Audience: c.Audience[0],
 		SessionID: c.SessionID, ID: c.ID, IssuedAt: c.IssuedAt.Time, ExpiresAt: c.ExpiresAt.Time,
-	}, nil
+	}
+	kid, _ := t.Header["kid"].(string)
+	i.verified.put(accessToken, kid, claims)
+	return claims.clone(), nil
+}
+
+func (c *Claims) clone() *Claims {
+	d := *c
+	d.Roles = slices.Clone(c.Roles)
+	return &d
+}
+
+// maxVerified bounds the tokens an Issuer remembers as verified: at most
+// a few MiB. Only tokens that passed verification get in, so nobody can
+// fill it with garbage.
+const maxVerified = 4096
+
+// verifiedTokens remembers access tokens that passed verification, by
+// their exact text. A remembered token is valid again as long as it has
+// not expired (with the leeway) and its key is still published.
+type verifiedTokens struct {
+	mu sync.RWMutex
+	m  map[string]verifiedToken
+}
+
+type verifiedToken struct {
+	claims *Claims
+	kid    string
+}
+
+// get returns the claims of token if it was verified, has not expired
+// before notBefore and its key is in kr.
+func (v *verifiedTokens) get(token string, notBefore time.Time, kr *keyring) (*Claims, bool) {
+	v.mu.RLock()
+	e, ok := v.m[token]
+	v.mu.RUnlock()
+	if !ok || !e.claims.ExpiresAt.After(notBefore) || kr.keys[e.kid] == nil {
+		return nil, false
+	}
+	return e.claims.clone(), true
+}
+
+// put remembers a verified token, making room by forgetting arbitrary
+// others when it is full.
+func (v *verifiedTokens) put(token, kid string, c *Claims) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil {
+		v.m = make(map[string]verifiedToken)
+	}
+	if len(v.m) >= maxVerified {
+		n := 0
+		for t := range v.m { // map order is random
+			delete(v.m, t)
+			if n++; n >= maxVerified/4 {
+				break
+			}
+		}
+	}
+	v.m[token] = verifiedToken{claims: c, kid: kid}
 }
 
 // errUnknownKey is why a token whose kid names no published key, or whose

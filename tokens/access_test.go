@@ -8,12 +8,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/authkit/authkit"
+	"github.com/authkit/authkit/internal/core"
 )
 
 // decodeSegment decodes one part of a JWT.
@@ -243,5 +245,47 @@ func TestVerify_RunsNoQuery(t *testing.T) { // SEC-J1
 	}
 	if n := e.probe.Statements(); n != 0 {
 		t.Fatalf("10 requests with an access token ran %d statements, want 0", n)
+	}
+}
+
+// forget empties the remembered tokens, so that the next verification
+// checks the signature again.
+func (v *verifiedTokens) forget() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	clear(v.m)
+}
+
+func TestVerify_RemembersABoundedNumberOfVerifiedTokens(t *testing.T) { // SEC-J1
+	t.Parallel()
+	e := newEnv(t)
+	now := e.clock.Now()
+	for n := range maxVerified {
+		e.iss.verified.put(strconv.Itoa(n), "kid", &Claims{ExpiresAt: now.Add(time.Minute)})
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for n := range 50 {
+				u := core.User{ID: int64(g*maxVerified + n + 1), Email: "u@example.com"}
+				access, err := e.iss.signAccess(u, "mobile", "family", now)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for range 2 { // the second comes from memory
+					if c, err := e.iss.Verify(access); err != nil || c.UserID != u.ID {
+						t.Errorf("Verify = %+v, %v", c, err)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	e.iss.verified.mu.RLock()
+	defer e.iss.verified.mu.RUnlock()
+	if n := len(e.iss.verified.m); n > maxVerified || n == 0 {
+		t.Fatalf("%d tokens remembered, want between 1 and %d", n, maxVerified)
 	}
 }

@@ -25,6 +25,8 @@ type Issuer struct {
 	store  *store
 	parser *jwt.Parser
 	ring   atomic.Pointer[keyring]
+	// verified remembers the access tokens verified lately.
+	verified verifiedTokens
 
 	stop      chan struct{}
 	done      chan struct{}
