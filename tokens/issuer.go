@@ -172,7 +172,8 @@ func (i *Issuer) IssueTokens(ctx context.Context, userID int64, audience string)
 // [authkit.ErrNotLoggedIn]; one authenticated by an access token or API
 // key, [authkit.ErrCookieSessionRequired], so a short-lived credential
 // cannot be traded for a lasting one. A revocation since the session was
-// loaded gives [authkit.ErrSessionRevoked].
+// loaded gives [authkit.ErrSessionRevoked]. A login that asks for tokens
+// has no use for remember-me: Login's remember should be false.
 func (i *Issuer) ExchangeSession(r *http.Request, audience string) (*Tokens, error) {
 	aud, err := i.cfg.audience(audience)
 	if err != nil {
