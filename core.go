@@ -69,3 +69,14 @@ func (c coreKit) LogIn(r *http.Request, userID int64, s core.Start) error {
 func (c coreKit) Audit(r *http.Request, e core.Event) {
 	From(r).audit(auditEvent{event: e.Event, outcome: e.Outcome, userID: e.UserID, detail: e.Detail})
 }
+
+func (c coreKit) Throttle(r *http.Request, kind string, burst int, every time.Duration) (func(), error) {
+	if err := From(r).ready(); err != nil {
+		return nil, err
+	}
+	b := bucket{kind + ":ip:" + ipKey(c.k.clientIP(r)), Limit{Burst: burst, Every: every}}
+	if err := c.k.take(r.Context(), b); err != nil {
+		return nil, err
+	}
+	return func() { c.k.giveBack(r.Context(), b) }, nil
+}

@@ -3,8 +3,6 @@ package authkit
 import (
 	"context"
 	"errors"
-	"net/http"
-	"time"
 
 	"github.com/authkit/authkit/internal/core"
 	"github.com/authkit/authkit/internal/store"
@@ -50,14 +48,6 @@ func (c coreKit) HasPassword(ctx context.Context, userID int64) (bool, error) {
 		return false, unavailable("load user", err)
 	}
 	return hasPassword(u), nil
-}
-
-func (c coreKit) Throttle(r *http.Request, kind string, burst int, every time.Duration) (func(), error) {
-	b := bucket{kind + ":ip:" + ipKey(c.k.clientIP(r)), Limit{Burst: burst, Every: every}}
-	if err := c.k.take(r.Context(), b); err != nil {
-		return nil, err
-	}
-	return func() { c.k.giveBack(r.Context(), b) }, nil
 }
 
 // noPassword is the password hash of an account that has no password (it

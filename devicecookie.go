@@ -147,3 +147,15 @@ func (a *Auth) trustDevice(accountKey string) {
 		SameSite: http.SameSiteLaxMode,
 	})
 }
+
+// dropCookie takes back a cookie this response was going to set.
+func (a *Auth) dropCookie(name string) {
+	h := a.w.Header()
+	kept := h["Set-Cookie"][:0]
+	for _, c := range h["Set-Cookie"] {
+		if !strings.HasPrefix(c, name+"=") {
+			kept = append(kept, c)
+		}
+	}
+	h["Set-Cookie"] = kept
+}

@@ -10,6 +10,7 @@ package core
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -47,6 +48,15 @@ type Kit interface {
 	LogIn(r *http.Request, userID int64, s Start) error
 	// Audit records an authentication event of the request.
 	Audit(r *http.Request, e Event)
+	// Throttle takes a token from the bucket of r's client (its IP, as
+	// the Kit determines it) for kind, which holds burst tokens and gains
+	// one every every: *authkit.TooManyRequestsError when it is empty, and
+	// authkit.ErrNoMiddleware for a request outside Kit.Middleware. The
+	// function it returns gives the token back, for an attempt that turns
+	// out not to count.
+	Throttle(r *http.Request, kind string, burst int, every time.Duration) (giveBack func(), err error)
+	// Logger is Config.Logger, for what has nobody to return an error to.
+	Logger() *slog.Logger
 	// SetBearer installs the verifier of bearer credentials that are not
 	// API keys (JWT access tokens); the middleware then accepts them.
 	SetBearer(b Bearer)

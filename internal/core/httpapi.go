@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"time"
 )
@@ -20,8 +19,6 @@ type HTTPKit interface {
 	// Session describes the request's session; false when nobody is
 	// logged in.
 	Session(r *http.Request) (Session, bool)
-	// Logger is the Kit's logger.
-	Logger() *slog.Logger
 	// Cause describes, for the log, the database failure behind an
 	// error: never a secret, and "" for errors that are not one.
 	Cause(err error) string

@@ -2,8 +2,6 @@ package core
 
 import (
 	"context"
-	"net/http"
-	"time"
 )
 
 // OAuthKit is what package oauth needs of the core beyond [Kit]: finding
@@ -25,10 +23,4 @@ type OAuthKit interface {
 	CreateUser(ctx context.Context, email string) (int64, error)
 	// HasPassword reports whether the user can log in with a password.
 	HasPassword(ctx context.Context, userID int64) (bool, error)
-	// Throttle takes a token from the bucket of r's client (its IP, as
-	// the Kit determines it) for kind, which holds burst tokens and gains
-	// one every every: *authkit.TooManyRequestsError when it is empty. The
-	// function it returns gives the token back, for an attempt that turns
-	// out not to count.
-	Throttle(r *http.Request, kind string, burst int, every time.Duration) (giveBack func(), err error)
 }

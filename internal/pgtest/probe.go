@@ -190,3 +190,9 @@ func (s *probeStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (
 	s.p.before(s.query)
 	return s.pqStmt.ExecContext(ctx, args)
 }
+
+// ProbedDB is [Probed] on a new, empty database of its own, like [URL].
+func ProbedDB(t testing.TB) (*sqlx.DB, *Probe) {
+	t.Helper()
+	return Probed(t, URL(t))
+}

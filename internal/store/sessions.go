@@ -189,12 +189,12 @@ type Revocation struct {
 // a statement racing this one; deletes the user's session index entries
 // and authkit-store sessions, remember-me tokens, pending second-factor
 // logins, one-time codes, unfinished factor enrolments, API keys,
-// pending password-reset and email-change tokens (SEC-S10) and the tokens
-// OAuth providers issued (package oauth) — except the session
-// and token named to keep, which move to the new epoch; and applies the
-// change asked for, all in one statement. It returns the new epoch and the
-// keys of the ended sessions, for deleting them from another session
-// store. A missing user gives ErrNotFound.
+// pending password-reset and email-change tokens (SEC-S10), the tokens
+// OAuth providers issued (package oauth) and refresh tokens (package
+// tokens) — except the session and token named to keep, which move to the
+// new epoch; and applies the change asked for, all in one statement. It
+// returns the new epoch and the keys of the ended sessions, for deleting
+// them from another session store. A missing user gives ErrNotFound.
 func (s *Store) Revoke(ctx context.Context, r Revocation) (int64, []string, error) {
 	if r.Delete {
 		return s.dropSessions(ctx, `
@@ -227,7 +227,8 @@ func (s *Store) Revoke(ctx context.Context, r Revocation) (int64, []string, erro
 		     codes AS (DELETE FROM {otp_codes} WHERE user_id = $1),
 		     prov AS (DELETE FROM {provider_tokens} WHERE user_id = $1),
 		     enrol AS (DELETE FROM {second_factors} WHERE user_id = $1 AND NOT verified),
-		     keys AS (DELETE FROM {api_keys} WHERE user_id = $1)
+		     keys AS (DELETE FROM {api_keys} WHERE user_id = $1),
+		     refresh AS (DELETE FROM {refresh_tokens} WHERE user_id = $1)
 		SELECT (SELECT session_epoch FROM u), array(SELECT token FROM doomed)`,
 		r.UserID, r.KeepKey, r.NewKey, r.KeepSelector, r.PasswordHash, r.Verify, status)
 }

@@ -101,6 +101,7 @@ func New(db *sqlx.DB, prefix string, opts Options) *Store {
 		"{api_keys}", t.APIKeys,
 		"{provider_tokens}", t.ProviderTokens,
 		"{secrets}", t.Secrets,
+		"{refresh_tokens}", prefix+"refresh_tokens", // package tokens' table, for Revoke
 		"{eligible}", eligible,
 	)}
 }
