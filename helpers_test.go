@@ -293,6 +293,13 @@ func (e *env) mailToken(addr string) string {
 	e.t.Helper()
 	e.kit.mailWG.Wait() // some mail goes in the background
 	msg, ok := e.mail.Last(addr)
+	msgs := e.mail.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- { // the newest with a link: not a notice sent since
+		if msgs[i].To == addr && msgs[i].Link != "" {
+			msg, ok = msgs[i], true
+			break
+		}
+	}
 	if !ok {
 		e.t.Fatalf("no mail to %s", addr)
 	}

@@ -59,7 +59,17 @@ func (m *Mailer) Last(to string) (authkit.Message, bool) {
 // that wraps the context's error and names the addresses that did get
 // mail.
 func (m *Mailer) Wait(ctx context.Context, to string) (authkit.Message, error) {
-	return m.rec.wait(ctx, "mail", to, mailTo(to), func(msg authkit.Message) string { return msg.To })
+	return m.rec.wait(ctx, "mail", to, strings.ToLower(to), mailTo(to), func(msg authkit.Message) string { return msg.To })
+}
+
+// WaitKind is [Mailer.Wait] for the messages of one kind to the address:
+// the others are passed over, and Wait still returns them. A test that
+// expects a confirmation link, say, is then not thrown by a notice sent
+// in between (a new-device mail after a login from a new browser).
+func (m *Mailer) WaitKind(ctx context.Context, to string, kind authkit.MessageKind) (authkit.Message, error) {
+	match := func(msg authkit.Message) bool { return strings.EqualFold(msg.To, to) && msg.Kind == kind }
+	return m.rec.wait(ctx, "mail of kind "+string(kind), to, strings.ToLower(to)+"\x00"+string(kind), match,
+		func(msg authkit.Message) string { return msg.To })
 }
 
 func mailTo(to string) func(authkit.Message) bool {
@@ -100,7 +110,7 @@ func (s *SMS) Last(to string) (authkit.SMS, bool) { return s.rec.box.Last(smsTo(
 // earlier call returned, waiting for it if need be, at most until ctx ends
 // or [WaitTimeout] has passed.
 func (s *SMS) Wait(ctx context.Context, to string) (authkit.SMS, error) {
-	return s.rec.wait(ctx, "text message", to, smsTo(to), func(msg authkit.SMS) string { return msg.To })
+	return s.rec.wait(ctx, "text message", to, to, smsTo(to), func(msg authkit.SMS) string { return msg.To })
 }
 
 func smsTo(to string) func(authkit.SMS) bool {
@@ -136,13 +146,13 @@ func (r *recorder[T]) failWith(err error) {
 	r.fail = err
 }
 
-// wait is Next on the messages to one address, with WaitTimeout and an
-// error that says what was sent instead. kind names the message in the
-// error and recipient reads a message's address.
-func (r *recorder[T]) wait(ctx context.Context, kind, to string, match func(T) bool, recipient func(T) string) (T, error) {
+// wait is Next on the messages match picks, with its own cursor, with
+// WaitTimeout and an error that says what was sent instead. kind names
+// the message in the error and recipient reads a message's address.
+func (r *recorder[T]) wait(ctx context.Context, kind, to, cursor string, match func(T) bool, recipient func(T) string) (T, error) {
 	ctx, cancel := context.WithTimeout(ctx, WaitTimeout)
 	defer cancel()
-	msg, err := r.box.Next(ctx, strings.ToLower(to), match)
+	msg, err := r.box.Next(ctx, cursor, match)
 	if err == nil {
 		return msg, nil
 	}

@@ -93,7 +93,9 @@ func probedWorld(t *testing.T, opts ...func(*oauth.Options)) (*world, *pgtest.Pr
 	if err := sqlschema.Apply(t.Context(), db, sqlschema.DefaultPrefix); err != nil {
 		t.Fatal(err)
 	}
-	return newWorldOn(t, db, opts...), p
+	w := newWorldOn(t, db, opts...)
+	t.Cleanup(p.LetAll) // runs before the world's cleanup, so a failed test cannot hang on a hold
+	return w, p
 }
 
 // newWorldOn builds a world on a database with authkit's tables.

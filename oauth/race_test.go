@@ -68,7 +68,7 @@ func resetToken(t *testing.T, rc *raced) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	msg, err := rc.w.mail.Wait(ctx, rc.email)
+	msg, err := rc.w.mail.WaitKind(ctx, rc.email, authkit.MessagePasswordReset)
 	if err != nil {
 		t.Fatal(err)
 	}
