@@ -78,9 +78,11 @@ func mustLoad(files fs.FS) []Migration {
 		ms = append(ms, Migration{Version: v, Name: m[2], SQL: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
-	for i, m := range ms {
-		if m.Version != i+1 {
-			panic(fmt.Sprintf("sqlschema: migration %04d is missing", i+1))
+	// Numbers may skip (features developed side by side each take one),
+	// but never repeat.
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			panic(fmt.Sprintf("sqlschema: two migrations numbered %04d", ms[i].Version))
 		}
 	}
 	return ms
@@ -91,7 +93,12 @@ func Migrations() []Migration { return append([]Migration(nil), migrations...) }
 
 // Latest is the schema version this release of authkit needs: the number
 // of the newest migration.
-func Latest() int { return len(migrations) }
+func Latest() int {
+	if len(migrations) == 0 {
+		return 0
+	}
+	return migrations[len(migrations)-1].Version
+}
 
 // withPrefix puts prefix in place of DefaultPrefix in a statement.
 func withPrefix(sql, prefix string) string {
@@ -185,7 +192,10 @@ func Apply(ctx context.Context, db Beginner, prefix string) error {
 	if err := tx.QueryRowContext(ctx, withPrefix("SELECT coalesce(max(version), 0) FROM authkit_schema_version", prefix)).Scan(&current); err != nil {
 		return fmt.Errorf("sqlschema: read version: %w", err)
 	}
-	for _, m := range migrations[min(current, len(migrations)):] {
+	for _, m := range migrations {
+		if m.Version <= current {
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, withPrefix(m.SQL, prefix)); err != nil {
 			return fmt.Errorf("sqlschema: migration %04d_%s: %w", m.Version, m.Name, err)
 		}
