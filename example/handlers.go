@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/authkit/authkit"
+	"github.com/authkit/authkit/passkey"
 )
 
 // handlers serves the app's pages. Each one reaches authkit through
@@ -18,6 +19,7 @@ type handlers struct {
 	kit          *authkit.Kit // for the Admin API
 	outbox       *devOutbox   // nil unless in development mode
 	smsAvailable bool         // whether an SMS sender is configured
+	passkeys     *passkey.Service
 }
 
 // notices are the messages a redirect can ask the next page to show, by
