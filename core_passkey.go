@@ -54,8 +54,7 @@ func (c coreKit) Reauthenticated(r *http.Request, how string) error {
 }
 
 func (c coreKit) ThrottleLoginIP(r *http.Request) error {
-	a := From(r)
-	if err := a.ready(); err != nil {
+	if err := c.InMiddleware(r); err != nil {
 		return err
 	}
 	return c.k.take(r.Context(), c.loginIPBucket(r))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/authkit/authkit"
@@ -120,4 +121,35 @@ func TestBackupFlags_ASyncedPasskeyWhoseBackupEligibleFlagFlipsStillLogsIn(t *te
 	// And back: a password manager that reports it inconsistently.
 	a.be, a.bs = false, false
 	wantCode(t, e.client().passkeyLogin(a), http.StatusOK, "")
+}
+
+func TestCalls_OutsideTheKitsMiddlewareFailWithErrNoMiddleware(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	other := newEnv(t) // a request that passed through another Kit's middleware
+	calls := map[string]func(w http.ResponseWriter, r *http.Request) error{
+		"BeginRegistration":      e.pk.BeginRegistration,
+		"BeginLogin":             e.pk.BeginLogin,
+		"BeginSecondFactor":      e.pk.BeginSecondFactor,
+		"BeginReauthentication":  e.pk.BeginReauthentication,
+		"FinishLogin":            func(_ http.ResponseWriter, r *http.Request) error { return e.pk.FinishLogin(r, []byte("{}"), false) },
+		"FinishSecondFactor":     func(_ http.ResponseWriter, r *http.Request) error { return e.pk.FinishSecondFactor(r, []byte("{}")) },
+		"FinishReauthentication": func(_ http.ResponseWriter, r *http.Request) error { return e.pk.FinishReauthentication(r, []byte("{}")) },
+		"FinishRegistration": func(_ http.ResponseWriter, r *http.Request) error {
+			_, err := e.pk.FinishRegistration(r, "", []byte("{}"))
+			return err
+		},
+		"List":   func(_ http.ResponseWriter, r *http.Request) error { _, err := e.pk.List(r); return err },
+		"Rename": func(_ http.ResponseWriter, r *http.Request) error { return e.pk.Rename(r, "x", "y") },
+		"Remove": func(_ http.ResponseWriter, r *http.Request) error { return e.pk.Remove(r, "x") },
+	}
+	for name, call := range calls {
+		rec := httptest.NewRecorder()
+		wantErr(t, call(rec, httptest.NewRequest(http.MethodPost, "/", nil)), authkit.ErrNoMiddleware)
+		err := other.client().serve(call)
+		wantErr(t, err, authkit.ErrNoMiddleware)
+		if rec.Body.Len() != 0 {
+			t.Errorf("%s wrote %q outside the middleware", name, rec.Body)
+		}
+	}
 }
