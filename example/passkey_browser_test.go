@@ -19,7 +19,8 @@ import (
 // headless Chromium with the browser's virtual authenticator, a platform
 // authenticator with resident keys and user verification as a laptop's
 // would be: it adds a passkey on the account page, logs out, signs in
-// with the passkey alone, and once the authenticator is gone sees the
+// with the passkey alone, uses it as the second step of a password login
+// once two-step login is on, and once the authenticator is gone sees the
 // passkey login fail (SEC-W1: RP ID localhost, the app's own origin).
 func TestBrowser_APasskeyLogsInUntilItsAuthenticatorIsGone(t *testing.T) {
 	t.Parallel()
@@ -55,6 +56,32 @@ func TestBrowser_APasskeyLogsInUntilItsAuthenticatorIsGone(t *testing.T) {
 	laptop.press(`button[data-passkey="login"]`)
 	laptop.seeAt("/account")
 	laptop.see(email)
+
+	laptop.step("turn on two-step login")
+	laptop.press(`form[action="/account/two-factor/totp"] button`)
+	secret := laptop.text("#totp-secret")
+	laptop.fill("#code", totpCode(t, secret, time.Now()))
+	laptop.press(`form[action="/account/two-factor/totp/confirm"] button`)
+	laptop.see("this is the only time they are shown")
+
+	laptop.step("a passkey as the second step")
+	laptop.visit("/account")
+	laptop.press(`form[action="/logout"] button`)
+	laptop.visit("/login")
+	laptop.fillLogin(email, password, false)
+	laptop.press(`form[action="/login"] button`)
+	laptop.press(`nav.methods a[href*="method=passkey"]`)
+	laptop.press(`button[data-passkey="second-factor"]`)
+	laptop.seeAt("/account")
+	laptop.see(email)
+
+	// The passkey verified its user (the virtual fingerprint), so it
+	// proves both factors: no second step.
+	laptop.step("sign in with the passkey alone, two-step login or not")
+	laptop.press(`form[action="/logout"] button`)
+	laptop.visit("/login")
+	laptop.press(`button[data-passkey="login"]`)
+	laptop.seeAt("/account")
 
 	laptop.step("log out and lose the authenticator")
 	laptop.press(`form[action="/logout"] button`)
