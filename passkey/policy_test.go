@@ -128,13 +128,15 @@ func TestCalls_OutsideTheKitsMiddlewareFailWithErrNoMiddleware(t *testing.T) {
 	e := newEnv(t)
 	other := newEnv(t) // a request that passed through another Kit's middleware
 	calls := map[string]func(w http.ResponseWriter, r *http.Request) error{
-		"BeginRegistration":      e.pk.BeginRegistration,
-		"BeginLogin":             e.pk.BeginLogin,
-		"BeginSecondFactor":      e.pk.BeginSecondFactor,
-		"BeginReauthentication":  e.pk.BeginReauthentication,
-		"FinishLogin":            func(_ http.ResponseWriter, r *http.Request) error { return e.pk.FinishLogin(r, []byte("{}"), false) },
-		"FinishSecondFactor":     func(_ http.ResponseWriter, r *http.Request) error { return e.pk.FinishSecondFactor(r, []byte("{}")) },
-		"FinishReauthentication": func(_ http.ResponseWriter, r *http.Request) error { return e.pk.FinishReauthentication(r, []byte("{}")) },
+		"BeginRegistration":     e.pk.BeginRegistration,
+		"BeginLogin":            e.pk.BeginLogin,
+		"BeginSecondFactor":     e.pk.BeginSecondFactor,
+		"BeginReauthentication": e.pk.BeginReauthentication,
+		"FinishLogin":           func(_ http.ResponseWriter, r *http.Request) error { return e.pk.FinishLogin(r, []byte("{}"), false) },
+		"FinishSecondFactor":    func(_ http.ResponseWriter, r *http.Request) error { return e.pk.FinishSecondFactor(r, []byte("{}")) },
+		"FinishReauthentication": func(_ http.ResponseWriter, r *http.Request) error {
+			return e.pk.FinishReauthentication(r, []byte("{}"))
+		},
 		"FinishRegistration": func(_ http.ResponseWriter, r *http.Request) error {
 			_, err := e.pk.FinishRegistration(r, "", []byte("{}"))
 			return err

@@ -37,7 +37,9 @@ var passkeyRevocations = []struct {
 }{
 	{name: "LogoutEverywhere", do: func(w *raceWorld) error { return formErr(w.revoker.form("/logout-everywhere", nil)) }},
 	{name: "ChangePassword", keepsRevoker: true, do: func(w *raceWorld) error { return formErr(w.revoker.form("/change-password", nil)) }},
-	{name: "ban", do: func(w *raceWorld) error { return w.e.kit.Admin().SetStatus(context.Background(), w.id, authkit.StatusBanned) }},
+	{name: "ban", do: func(w *raceWorld) error {
+		return w.e.kit.Admin().SetStatus(context.Background(), w.id, authkit.StatusBanned)
+	}},
 	{name: "ResetPassword", do: func(w *raceWorld) error {
 		return w.e.client().callErr(func(a *authkit.Auth) error { return a.ResetPassword(w.resetTok, "a reset horse battery staple") })
 	}},
