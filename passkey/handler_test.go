@@ -91,3 +91,25 @@ func TestAudit_RecordsPasskeyEventsWithoutSecrets(t *testing.T) { // SEC-I3
 		}
 	}
 }
+
+func TestDatabaseFailures_AreUnavailableWithoutTheDriversText(t *testing.T) { // SEC-I4
+	t.Parallel()
+	e := newEnv(t)
+	a := newAuthenticator(t)
+	_, cl := e.registered("ada@example.com", a)
+	if _, err := e.db.Exec(`ALTER TABLE authkit_passkeys RENAME TO authkit_passkeys_gone`); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, r := range []reply{
+		cl.post("/passkeys/register/begin", nil),
+		cl.do(http.MethodGet, "/passkeys", nil, ""),
+		e.client().passkeyLogin(a),
+	} {
+		wantCode(t, r, http.StatusServiceUnavailable, "unavailable")
+		if strings.Contains(string(r.body), "authkit_passkeys") || strings.Contains(string(r.body), "pq:") {
+			t.Fatalf("the answer shows the driver's text: %s", r.body)
+		}
+	}
+}
+
