@@ -112,4 +112,3 @@ func TestDatabaseFailures_AreUnavailableWithoutTheDriversText(t *testing.T) { //
 		}
 	}
 }
-
