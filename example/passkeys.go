@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/authkit/authkit"
 	"github.com/authkit/authkit/passkey"
@@ -17,16 +18,16 @@ import (
 
 // passkeyConfig is the relying party of the app at baseURL: passkeys
 // belong to its host name and work on pages of its origin. Browsers do
-// not allow passkeys on an IP address, so an app at 127.0.0.1 or [::1]
-// offers them at localhost (the default -addr), which is a secure context
-// even over plain http.
+// not allow passkeys on an IP address, so an app at an address such as
+// 127.0.0.1 offers them at localhost (the default -addr), which is a
+// secure context even over plain http.
 func passkeyConfig(baseURL string) (passkey.Config, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		return passkey.Config{}, err
 	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	host := strings.ToLower(u.Hostname())
+	if net.ParseIP(host) != nil {
 		host = "localhost"
 	}
 	origin := u.Scheme + "://" + host
