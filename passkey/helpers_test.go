@@ -128,6 +128,7 @@ func (e *env) routes() http.Handler {
 	})
 	act("POST /logout", func(a *authkit.Auth, r *http.Request) error { return a.Logout() })
 	act("POST /logout-everywhere", func(a *authkit.Auth, r *http.Request) error { return a.LogoutEverywhere() })
+	act("POST /logout-everywhere-else", func(a *authkit.Auth, r *http.Request) error { return a.LogoutEverywhereElse() })
 	act("POST /change-password", func(a *authkit.Auth, r *http.Request) error {
 		return a.ChangePassword(password, "a new horse battery staple")
 	})

@@ -36,6 +36,9 @@ var passkeyRevocations = []struct {
 	do           func(w *raceWorld) error
 }{
 	{name: "LogoutEverywhere", do: func(w *raceWorld) error { return formErr(w.revoker.form("/logout-everywhere", nil)) }},
+	{name: "LogoutEverywhereElse", keepsRevoker: true, do: func(w *raceWorld) error {
+		return formErr(w.revoker.form("/logout-everywhere-else", nil))
+	}},
 	{name: "ChangePassword", keepsRevoker: true, do: func(w *raceWorld) error { return formErr(w.revoker.form("/change-password", nil)) }},
 	{name: "ban", do: func(w *raceWorld) error {
 		return w.e.kit.Admin().SetStatus(context.Background(), w.id, authkit.StatusBanned)
