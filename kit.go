@@ -23,6 +23,9 @@ type Kit struct {
 	hasher   passwordHasher
 	log      *slog.Logger
 	now      func() time.Time
+	// passkeyCount counts a user's passkeys, once package passkey is in
+	// use (see core_passkey.go).
+	passkeyCount func(ctx context.Context, userID int64) (int, error)
 
 	activityEvery time.Duration // how often a session records its activity
 	bearer        core.Bearer   // verifies access tokens, when package tokens is in use

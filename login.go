@@ -243,13 +243,18 @@ func (a *Auth) Reauthenticate(password string) error {
 	if err := a.checkPassword(st.UserID, password); err != nil {
 		return err
 	}
-	k := a.kit
+	return a.reauthenticated(st, "")
+}
+
+// reauthenticated marks the session fresh after the user proved who they
+// are (how says in what way, for the audit log), under a new token.
+func (a *Auth) reauthenticated(st *sessionState, how string) error {
 	if err := a.renewToken(); err != nil {
 		return err
 	}
-	st.PasswordAt, st.Remembered = k.now(), false
+	st.PasswordAt, st.Remembered = a.kit.now(), false
 	a.saveState()
-	a.audit(auditEvent{event: eventReauthenticate, outcome: outcomeOK, userID: st.UserID})
+	a.audit(auditEvent{event: eventReauthenticate, outcome: outcomeOK, userID: st.UserID, detail: how})
 	return nil
 }
 

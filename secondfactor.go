@@ -28,7 +28,8 @@ type SecondFactor struct {
 	// Enabled is false while the factor waits for its first code after
 	// set-up ([TwoFactor.Methods] lists such factors; logins ignore them).
 	Enabled bool
-	// Remaining is the number of unused backup codes, for BackupCode.
+	// Remaining is the number of unused backup codes, for BackupCode, and
+	// of passkeys, for Passkey.
 	Remaining int
 }
 
@@ -72,7 +73,8 @@ func (k *Kit) userFactors(ctx context.Context, userID int64) ([]store.Factor, []
 			list = append(list, SecondFactor{Method: twofactor.BackupCode, Enabled: true, Remaining: n})
 		}
 	}
-	return rows, list, nil
+	list, err = k.withPasskeys(ctx, userID, list, enabled)
+	return rows, list, err
 }
 
 func enabledOnly(list []SecondFactor) []SecondFactor {

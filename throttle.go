@@ -191,10 +191,16 @@ func (a *Auth) loginBuckets(account string) []bucket {
 	}
 	ip := ipKey(a.clientIP())
 	return []bucket{
-		{"login:ip:" + ip, l.LoginPerIP},
+		a.kit.loginIPBucket(a.clientIP()),
 		{"login:account-ip:" + ip + " " + account, l.LoginPerAccountIP},
 		{"login:account:" + account, l.LoginPerAccount},
 	}
+}
+
+// loginIPBucket is the bucket of the failed logins from one client IP,
+// whatever the account and the way in (a password, a passkey).
+func (k *Kit) loginIPBucket(ip string) bucket {
+	return bucket{"login:ip:" + ipKey(ip), k.cfg.Limits.LoginPerIP}
 }
 
 // emailBuckets are the buckets that a request for a reset or confirmation

@@ -43,6 +43,10 @@ func newApp(ctx context.Context, cfg authkit.Config, outbox *devOutbox, provider
 		kit.Close()
 		return nil, nil, err
 	}
+	if h.passkeys, err = newPasskeys(kit, cfg.BaseURL); err != nil {
+		kit.Close()
+		return nil, nil, err
+	}
 
 	mux := http.NewServeMux()
 	private := func(pattern string, handler http.HandlerFunc) { mux.Handle(pattern, kit.RequireLogin(handler)) }
@@ -85,6 +89,7 @@ func newApp(ctx context.Context, cfg authkit.Config, outbox *devOutbox, provider
 	admin("GET /admin/users/{id}", h.adminUser)
 	admin("POST /admin/users/{id}/log-in-as", h.adminLogInAs)
 	admin("POST /admin/users/{id}/{action}", h.adminAction)
+	h.routePasskeys(mux, private)
 	if outbox != nil {
 		mux.HandleFunc("GET /dev/outbox", h.outboxPage)
 	}

@@ -10,16 +10,18 @@ import (
 
 	"github.com/authkit/authkit"
 	"github.com/authkit/authkit/oauth"
+	"github.com/authkit/authkit/passkey"
 )
 
 // handlers serves the app's pages. Each one reaches authkit through
 // authkit.From(r); no handler ever writes a password back to the page.
 type handlers struct {
 	pages        map[string]*template.Template
-	kit          *authkit.Kit   // for the Admin API
-	outbox       *devOutbox     // nil unless in development mode
-	smsAvailable bool           // whether an SMS sender is configured
-	social       *oauth.Service // sign-in with providers; nil without any
+	kit          *authkit.Kit     // for the Admin API
+	outbox       *devOutbox       // nil unless in development mode
+	smsAvailable bool             // whether an SMS sender is configured
+	social       *oauth.Service   // sign-in with providers; nil without any
+	passkeys     *passkey.Service // passkey sign-in and settings
 }
 
 // notices are the messages a redirect can ask the next page to show, by

@@ -23,6 +23,9 @@ func (h *handlers) accountPage(w http.ResponseWriter, r *http.Request, data page
 	if loadErr == nil {
 		data.APIKeys, loadErr = a.APIKeys().List()
 	}
+	if loadErr == nil {
+		data.Passkeys, loadErr = h.passkeys.List(r)
+	}
 	if loadErr != nil && err == nil {
 		err = loadErr
 	}

@@ -37,6 +37,9 @@ func newTwoFactorSettings(offered []twofactor.Method, factors []authkit.SecondFa
 			s.BackupCodesLeft = f.Remaining
 			continue
 		}
+		if f.Method == twofactor.Passkey { // managed in the page's passkeys section
+			continue
+		}
 		setting := factorSetting{SecondFactor: f, Present: true}
 		if i := slices.IndexFunc(s.Factors, func(o factorSetting) bool { return o.Method == f.Method }); i >= 0 {
 			s.Factors[i] = setting

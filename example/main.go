@@ -1,6 +1,7 @@
 // Command example is a small web app that shows authkit at work:
 // registration with email confirmation, login with remember-me and
-// two-step login (authenticator app, email or SMS codes, backup codes),
+// two-step login (authenticator app, email or SMS codes, backup codes,
+// passkeys), passwordless login with a passkey,
 // forgotten passwords, an account page (password, email address,
 // two-factor settings, logout on this device, on every device or on
 // every other device) and admin pages (users, bans, roles, logging in as a

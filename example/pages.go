@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authkit/authkit"
+	"github.com/authkit/authkit/passkey"
 	"github.com/authkit/authkit/twofactor"
 )
 
@@ -28,7 +29,7 @@ func parsePages() map[string]*template.Template {
 		"outbox", "problem", "link-account",
 	} {
 		pages[name] = template.Must(template.New("").Funcs(templateFuncs).
-			ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))
+			ParseFS(templateFiles, "templates/layout.html", "templates/passkeys.html", "templates/"+name+".html"))
 	}
 	return pages
 }
@@ -55,6 +56,8 @@ func methodName(m twofactor.Method) string {
 		return "Codes by text message"
 	case twofactor.BackupCode:
 		return "Backup code"
+	case twofactor.Passkey:
+		return "Passkey"
 	}
 	return m.String()
 }
@@ -82,6 +85,8 @@ type page struct {
 	Devices   []authkit.Device // where the user is logged in
 	APIKeys   []authkit.APIKey // the user's API keys
 	NewAPIKey string           // a new API key's secret, shown once
+
+	Passkeys []passkey.Passkey // the user's passkeys
 
 	Admin  *adminView  // what an admin page shows
 	Outbox *outboxView // what the development outbox shows

@@ -21,7 +21,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
 
 var tables = []string{"schema_version", "users", "sessions", "user_sessions", "email_tokens", "audit", "remembers",
 	"second_factors", "two_factor_attempts", "otp_codes", "backup_codes", "throttles", "api_keys", "identities", "provider_tokens", "secrets",
-	"signing_keys", "refresh_tokens"}
+	"signing_keys", "refresh_tokens", "passkey_users", "passkeys"}
 
 func TestSQL_RefusesPrefixesThatAreNotPlainIdentifiers(t *testing.T) {
 	t.Parallel()

@@ -17,6 +17,11 @@ const (
 	// BackupCode is one of the single-use codes a user keeps for when the
 	// other factors are out of reach.
 	BackupCode
+	// Passkey is a WebAuthn credential (package passkey) used as the
+	// second step of a login. It is offered only to users who have a
+	// passkey and another second factor: a passkey alone never turns
+	// two-step login on.
+	Passkey
 )
 
 // methodNames are stable: they are stored in databases and sent in forms.
@@ -25,13 +30,14 @@ var methodNames = [...]string{
 	Email:      "email",
 	SMS:        "sms",
 	BackupCode: "backup",
+	Passkey:    "passkey",
 }
 
-// String returns the method's short lowercase name ("totp", "email", "sms"
-// or "backup"), which ParseMethod turns back into the method. Values outside
+// String returns the method's short lowercase name ("totp", "email", "sms",
+// "backup" or "passkey"), which ParseMethod turns back into the method. Values outside
 // the defined methods print as "Method(n)".
 func (m Method) String() string {
-	if m < TOTP || m > BackupCode {
+	if m < TOTP || m > Passkey {
 		return "Method(" + strconv.Itoa(int(m)) + ")"
 	}
 	return methodNames[m]
@@ -40,7 +46,7 @@ func (m Method) String() string {
 // ParseMethod returns the method whose String is s, matched exactly. It
 // returns ErrUnknownMethod for any other input.
 func ParseMethod(s string) (Method, error) {
-	for m := TOTP; m <= BackupCode; m++ {
+	for m := TOTP; m <= Passkey; m++ {
 		if methodNames[m] == s {
 			return m, nil
 		}

@@ -16,6 +16,7 @@ func TestMethod_StringAndParseMethodAreInverses(t *testing.T) {
 		{twofactor.Email, "email"},
 		{twofactor.SMS, "sms"},
 		{twofactor.BackupCode, "backup"},
+		{twofactor.Passkey, "passkey"},
 	} {
 		if got := c.method.String(); got != c.name {
 			t.Errorf("%d.String() = %q, want %q", int(c.method), got, c.name)
@@ -30,7 +31,7 @@ func TestMethod_ZeroAndUnknownValuesAreNotMethods(t *testing.T) {
 	for _, c := range []struct {
 		method twofactor.Method
 		want   string
-	}{{0, "Method(0)"}, {5, "Method(5)"}, {-1, "Method(-1)"}} {
+	}{{0, "Method(0)"}, {6, "Method(6)"}, {-1, "Method(-1)"}} {
 		if got := c.method.String(); got != c.want {
 			t.Errorf("String() = %q, want %q", got, c.want)
 		}

@@ -1,10 +1,10 @@
 package twofactor
 
-// MarshalText writes the method as its String ("totp", "email", "sms" or
-// "backup"), so that JSON and forms carry names, not numbers. It fails
-// with ErrUnknownMethod for a value outside the defined methods.
+// MarshalText writes the method as its String ("totp", "email", "sms",
+// "backup" or "passkey"), so that JSON and forms carry names, not numbers.
+// It fails with ErrUnknownMethod for a value outside the defined methods.
 func (m Method) MarshalText() ([]byte, error) {
-	if m < TOTP || m > BackupCode {
+	if m < TOTP || m > Passkey {
 		return nil, ErrUnknownMethod
 	}
 	return []byte(methodNames[m]), nil
