@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -26,10 +29,18 @@ type database struct {
 	cluster *pgcluster.Cluster
 }
 
+// runDirPrefix starts the name of a run's temporary directory; the pid
+// of the process that made it follows, then a dash.
+const runDirPrefix = "authbench-"
+
 // startDatabase starts a PostgreSQL server in a new temporary directory
 // with the repository's harness and creates the database the apps share.
+// It first removes what runs killed before they could clean up left.
 func startDatabase(ctx context.Context) (_ *database, err error) {
-	dir, err := os.MkdirTemp("", "authbench-")
+	if err := removeLeftovers(ctx); err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", runDirPrefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +60,35 @@ func startDatabase(ctx context.Context) (_ *database, err error) {
 		return nil, errors.Join(err, d.stop())
 	}
 	return d, nil
+}
+
+// removeLeftovers stops the servers of, and removes, the run directories
+// of authbench processes that have died.
+func removeLeftovers(ctx context.Context) error {
+	dirs, err := filepath.Glob(filepath.Join(os.TempDir(), runDirPrefix+"*"))
+	if err != nil {
+		return err
+	}
+	for _, dir := range dirs {
+		pid, _, ok := strings.Cut(strings.TrimPrefix(filepath.Base(dir), runDirPrefix), "-")
+		n, err := strconv.Atoi(pid)
+		if !ok || err != nil || processAlive(n) {
+			continue
+		}
+		if err := pgcluster.StopServer(ctx, filepath.Join(dir, "data"), pgcluster.ImmediateShutdown); err != nil {
+			return fmt.Errorf("stopping the server a killed run left: %w", err)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("removing what a killed run left: %w", err)
+		}
+	}
+	return nil
+}
+
+// processAlive reports whether a process with this pid exists.
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // create creates the database the apps share.
