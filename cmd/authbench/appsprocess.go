@@ -92,7 +92,7 @@ func runApps(stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	}
 	_, _ = io.Copy(io.Discard, stdin)
 	if warnings := a.kitLog.summary(); len(warnings) > 0 {
-		fmt.Fprintf(stderr, "authbench: the kit logged these warnings:\n  %s\n", strings.Join(warnings, "\n  "))
+		fmt.Fprintf(stderr, "authbench: the kit logged (by level and message):\n  %s\n", strings.Join(warnings, "\n  "))
 	}
 	return nil
 }

@@ -32,14 +32,17 @@ type job struct {
 }
 
 // result is what a job measured. Only requests that finished within the
-// duration count in done, failed and latencies; all counts every request
+// duration count in done, failed, statuses and latencies; all counts every request
 // that finished, for the queries per request.
 type result struct {
-	elapsed   time.Duration
-	done      int         // finished in time with an expected status
-	failed    int         // finished in time otherwise
-	all       int         // finished at all, in time or after
-	statuses  map[int]int // of the requests in done and failed; 0 for a transport error
+	elapsed  time.Duration
+	done     int         // finished in time with an expected status
+	failed   int         // finished in time otherwise
+	all      int         // finished at all, in time or after
+	statuses map[int]int // of the requests in done and failed; 0 for a transport error
+	failures map[int]int // of the requests in failed alone
+	// latencies are those of the requests in done and failed: a 503
+	// after a wait is what its user waited for.
 	latencies []time.Duration
 	firstErr  error // the first transport error, for the report
 }
@@ -93,7 +96,7 @@ func (j job) run(ctx context.Context) result {
 // request is not abandoned (a login cancelled mid-way is not the load
 // being measured), but it is not counted either.
 func (j job) work(ctx context.Context, client *http.Client, w int, end time.Time) result {
-	r := result{statuses: map[int]int{}}
+	r := newResult()
 	for n := 0; ctx.Err() == nil && time.Now().Before(end); n++ {
 		req, err := j.request(ctx, w, n)
 		if err != nil {
@@ -116,7 +119,7 @@ func (j job) work(ctx context.Context, client *http.Client, w int, end time.Time
 func (j job) runPaced(ctx context.Context, client *http.Client, start time.Time) result {
 	var (
 		mu sync.Mutex
-		r  = result{statuses: map[int]int{}}
+		r  = newResult()
 		wg sync.WaitGroup
 	)
 	end := start.Add(j.duration)
@@ -146,15 +149,20 @@ func (j job) runPaced(ctx context.Context, client *http.Client, start time.Time)
 	return r
 }
 
+// newResult returns an empty result.
+func newResult() result {
+	return result{statuses: map[int]int{}, failures: map[int]int{}}
+}
+
 // record counts a request that finished in time.
 func (r *result) record(j job, status int, err error, latency time.Duration) {
+	r.latencies = append(r.latencies, latency)
 	switch {
 	case err != nil:
 		r.note(0, err)
 	case j.ok(status):
 		r.done++
 		r.statuses[status]++
-		r.latencies = append(r.latencies, latency)
 	default:
 		r.note(status, nil)
 	}
@@ -164,6 +172,7 @@ func (r *result) record(j job, status int, err error, latency time.Duration) {
 func (r *result) note(status int, err error) {
 	r.failed++
 	r.statuses[status]++
+	r.failures[status]++
 	if err != nil && r.firstErr == nil {
 		r.firstErr = err
 	}
@@ -199,13 +208,17 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 
 // merge adds the workers' results up.
 func merge(rs []result, elapsed time.Duration) result {
-	m := result{elapsed: elapsed, statuses: map[int]int{}}
+	m := newResult()
+	m.elapsed = elapsed
 	for _, r := range rs {
 		m.done += r.done
 		m.failed += r.failed
 		m.all += r.all
 		for s, n := range r.statuses {
 			m.statuses[s] += n
+		}
+		for s, n := range r.failures {
+			m.failures[s] += n
 		}
 		m.latencies = append(m.latencies, r.latencies...)
 		if m.firstErr == nil {

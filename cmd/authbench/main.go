@@ -7,7 +7,8 @@
 //
 // It starts a throwaway PostgreSQL server with the repository's own
 // harness (in a temporary directory it removes afterwards), applies
-// authkit's schema, and serves three apps, each on its own local listener:
+// authkit's schema, and serves three apps in a child process (itself,
+// started again), each on its own loopback listener:
 //
 //   - an app on authkit: Kit.Middleware around a mux with GET /me (login
 //     required), GET /anon (no login) and POST /login (Auth.Login);
@@ -16,15 +17,16 @@
 //   - a bare net/http server with the same GET /anon, the anonymous
 //     baseline.
 //
-// A Go load generator (keep-alive clients, one connection per worker)
-// drives them in interleaved rounds, so that the noise of a shared machine
-// falls on both sides of each ratio alike; within a round the two sides of
-// a ratio alternate which goes first. Each round runs, for -duration each:
+// A Go load generator in the parent process (keep-alive clients, one
+// connection per worker) drives them in interleaved rounds, so that the
+// noise of a shared machine falls on both sides of each ratio alike;
+// within a round the two sides of a ratio alternate which goes first. Each round runs, for -duration each:
 // logged-in GET /me on the kit and on bare scs, anonymous GET /anon on the
 // kit and on bare net/http, correct logins on the kit (against the hash
 // limit: cores ÷ the time of one argon2id hash, measured in the same
-// round), and a paced stream of logged-in GETs first alone and then during
-// a flood of wrong-password logins over -flood connections.
+// round), and logged-in GETs at a fixed rate, first alone and then during
+// a flood of wrong-password logins over -flood connections. Queries are
+// counted in the apps' pools, through a wrapped driver.Connector.
 //
 // The load generator, the apps and PostgreSQL share the machine, as they
 // would on a small server; the ratios, not the absolute numbers, are what

@@ -79,10 +79,10 @@ func writeReport(out io.Writer, about string, rounds []round, opts options, core
 			floodStatuses[s] += n
 		}
 	}
-	fmt.Fprintf(&w, "| %s %s | %s ms | **p50 %s, p99 %s** | no flood: p50 %s, p99 %s (%d users, %d req/s paced); flood %.0f attempts/s, ≈ %s queries each (%s) | p99 ≤ 50 ms |\n",
+	fmt.Fprintf(&w, "| %s %s | %s ms | **p50 %s, p99 %s** | no flood: p50 %s, p99 %s (%d req/s at a fixed rate over %d sessions); flood %.0f attempts/s, ≈ %s queries each (%s) | p99 ≤ 50 ms |\n",
 		fmt.Sprintf(rowFlood, opts.floodConns), floodSource(opts.floodIPs), strings.Join(perRound, " · "),
 		ms(median(p50s)), ms(median(p99s)), ms(median(calmP50s)), ms(median(calmP99s)),
-		opts.probeUsers, opts.probeRate, median(floodRates), perRequest(rounds, func(r round) measured { return r.flood }),
+		opts.probeRate, opts.probeUsers, median(floodRates), perRequest(rounds, func(r round) measured { return r.flood }),
 		statusList(floodStatuses, nil))
 
 	fmt.Fprintf(&w, "\n%s\n", failures(rounds))
@@ -112,14 +112,14 @@ func failures(rounds []round) string {
 		} {
 			if p.m.failed > 0 {
 				lines = append(lines, fmt.Sprintf("- round %d, %s: %d failed of %d (%s)",
-					i+1, p.name, p.m.failed, p.m.done+p.m.failed, statusList(p.m.statuses, p.m.firstErr)))
+					i+1, p.name, p.m.failed, p.m.done+p.m.failed, statusList(p.m.failures, p.m.firstErr)))
 			}
 		}
 	}
 	if len(lines) == 0 {
 		return "No request failed (the flood's attempts are expected to get 401 or 429)."
 	}
-	return "Failed requests (a failure counts in no rate):\n" + strings.Join(lines, "\n")
+	return "Failed requests (they count in no rate, and in the latencies):\n" + strings.Join(lines, "\n")
 }
 
 // rate is the median over rounds of a phase's rate.

@@ -174,7 +174,7 @@ func (b *bench) report(i int, name string, m measured) {
 		line += fmt.Sprintf("  p50 %s p99 %s", ms(m.percentile(0.50)), ms(m.percentile(0.99)))
 	}
 	if m.failed > 0 {
-		line += "  FAILED " + statusList(m.statuses, m.firstErr)
+		line += fmt.Sprintf("  FAILED %d (%s)", m.failed, statusList(m.failures, m.firstErr))
 	}
 	fmt.Fprintln(b.progress, line)
 }
