@@ -42,7 +42,17 @@
 //	GET    api-keys                      → 200 {"api_keys":[{id, name, prefix, scopes, created_at, expires_at, last_used_at}]}
 //	POST   api-keys                      {name, scopes?, expires_in_days?} → 201 {api_key, secret}
 //	DELETE api-keys/{id}                                           → 204
+//	POST   token                         {grant_type:"refresh_token", refresh_token} → 200 {access_token, …}  (Options.Tokens)
+//	GET    .well-known/jwks.json                                   → 200 {keys}           (Options.Tokens)
+//	GET    oauth/{provider} · oauth/{provider}/callback           → redirects            (Options.OAuth)
+//	POST   passkeys/register/begin|finish · login/passkey/begin|finish ·
+//	       login/second-factor/passkey/begin|finish · reauthenticate/passkey/begin|finish;
+//	GET    passkeys · PATCH/DELETE passkeys/{id}                                         (Options.Passkeys)
 //	GET    health · version · openapi.json
+//
+// POST login and POST login/second-factor take "token": true to answer
+// with an access and a refresh token instead of the session cookie, when
+// Options.Tokens is set.
 //
 // A user is {"id","email","name","metadata","email_verified",
 // "two_factor_enabled","roles","created_at"}; roles is never null and

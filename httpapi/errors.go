@@ -41,6 +41,10 @@ var (
 	// cookies from another site (see Options.CrossOrigin): 403
 	// cross_origin.
 	ErrCrossOrigin = errors.New("httpapi: cross-origin request refused")
+
+	// ErrTokensDisabled answers a login that asks for tokens ("token":
+	// true) when Options.Tokens is not set: 400 tokens_disabled.
+	ErrTokensDisabled = errors.New("httpapi: this API gives no tokens")
 )
 
 // apiErrors gives the code and status of the API's own errors.
@@ -55,6 +59,7 @@ var apiErrors = []struct {
 	{ErrRequestTooLarge, "request_too_large", http.StatusRequestEntityTooLarge},
 	{ErrInvalidRequest, "invalid_request", http.StatusBadRequest},
 	{ErrCrossOrigin, "cross_origin", http.StatusForbidden},
+	{ErrTokensDisabled, "tokens_disabled", http.StatusBadRequest},
 }
 
 // requestError is an ErrInvalidRequest that says what is wrong.

@@ -8,6 +8,9 @@ import (
 
 	"github.com/authkit/authkit"
 	"github.com/authkit/authkit/internal/core"
+	"github.com/authkit/authkit/oauth"
+	"github.com/authkit/authkit/passkey"
+	"github.com/authkit/authkit/tokens"
 )
 
 // defaultMaxBodyBytes is Options.MaxBodyBytes's default.
@@ -39,6 +42,23 @@ type Options struct {
 	// own for a front end served from another origin. Do not use its
 	// AddInsecureBypassPattern for the API's routes.
 	CrossOrigin *http.CrossOriginProtection
+
+	// Tokens, when set, serves POST token (the refresh grant) and GET
+	// .well-known/jwks.json, and lets POST login and POST
+	// login/second-factor answer with tokens instead of a cookie when the
+	// body asks for them ("token": true). The default, nil, serves
+	// neither, and a login asking for tokens is refused.
+	Tokens *tokens.Issuer
+
+	// OAuth, when set, serves GET oauth/{provider} and its callback. Make
+	// it with oauth.Options.Prefix equal to Prefix. The default, nil,
+	// serves neither.
+	OAuth *oauth.Service
+
+	// Passkeys, when set, serves the passkey routes: registration, the
+	// list, passwordless login, the second step and reauthentication. The
+	// default, nil, serves none of them.
+	Passkeys *passkey.Service
 }
 
 // api is the handler New returns.
@@ -48,6 +68,8 @@ type api struct {
 	opts   Options
 	routes []route
 	doc    []byte // the OpenAPI document, with the server URL set to the prefix
+
+	passkeys http.Handler // Options.Passkeys' routes, nil without it
 }
 
 // apiCore is what the API reaches of the session core.
@@ -75,6 +97,9 @@ func New(kit *authkit.Kit, opts Options) http.Handler {
 		opts.CrossOrigin = http.NewCrossOriginProtection()
 	}
 	a := &api{kit: kit, core: c, opts: opts}
+	if opts.Passkeys != nil {
+		a.passkeys = opts.Passkeys.Handler(opts.Prefix)
+	}
 	a.routes = a.table()
 	a.doc = document(opts.Prefix)
 	return a

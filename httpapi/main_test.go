@@ -65,12 +65,28 @@ type server struct {
 // setup adjusts a server's Config and Options before it starts.
 type setup func(*authkit.Config, *httpapi.Options)
 
+// kitSetup adjusts the Options once the Kit exists (to mount the handler
+// of another package that needs the Kit).
+type kitSetup func(*testing.T, *authkit.Kit, *httpapi.Options)
+
 func newServer(t *testing.T, setups ...setup) *server {
 	t.Helper()
 	return newServerOn(t, authkittest.DB(t), setups...)
 }
 
+// newServerWith is newServer with after run on the Kit before the API is
+// made.
+func newServerWith(t *testing.T, after kitSetup, setups ...setup) *server {
+	t.Helper()
+	return newServerAfter(t, authkittest.DB(t), after, setups...)
+}
+
 func newServerOn(t *testing.T, db *sqlx.DB, setups ...setup) *server {
+	t.Helper()
+	return newServerAfter(t, db, nil, setups...)
+}
+
+func newServerAfter(t *testing.T, db *sqlx.DB, after kitSetup, setups ...setup) *server {
 	t.Helper()
 	s := &server{
 		t: t, db: db, mail: &authkittest.Mailer{}, sms: &authkittest.SMS{},
@@ -90,6 +106,9 @@ func newServerOn(t *testing.T, db *sqlx.DB, setups ...setup) *server {
 		t.Fatal(err)
 	}
 	s.kit = kit
+	if after != nil {
+		after(t, kit, &opts)
+	}
 	mux := http.NewServeMux()
 	s.prefixes = []string{strings.TrimSuffix(opts.Prefix, "/")}
 	mux.Handle(s.prefixes[0]+"/", httpapi.New(kit, opts))

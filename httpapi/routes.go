@@ -35,6 +35,7 @@ func (a *api) table() []route {
 		a.accountRoutes(),
 		a.twoFactorRoutes(),
 		a.deviceRoutes(),
+		a.mountedRoutes(),
 		a.metaRoutes(),
 	)
 }

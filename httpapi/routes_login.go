@@ -23,16 +23,26 @@ func (a *api) loginRoutes() []route {
 // login checks the email and password: 200 {user} with the session
 // cookie, or 202 {"second_factor":{"methods":[…]}} when the second step
 // comes next. No code is ever part of the answer.
+//
+// With "token": true (and Options.Tokens set) a login that succeeds
+// answers with tokens instead of the session cookie: 200 {user,
+// access_token, refresh_token, token_type, expires_in}. A login that waits
+// for its second factor keeps the pending login in the cookie, and POST
+// login/second-factor with "token": true answers with the tokens.
 func (a *api) login(c *call) (any, error) {
 	var in struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
 		Remember bool   `json:"remember"`
+		Token    bool   `json:"token"`
 	}
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	err := c.auth.Login(in.Email, in.Password, in.Remember)
+	if in.Token && a.opts.Tokens == nil {
+		return nil, ErrTokensDisabled
+	}
+	err := c.auth.Login(in.Email, in.Password, in.Remember && !in.Token)
 	var sf *authkit.SecondFactorRequiredError
 	if errors.As(err, &sf) {
 		c.status = 202
@@ -41,7 +51,34 @@ func (a *api) login(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.user(c)
+	return a.loggedIn(c, in.Token)
+}
+
+// tokenLogin is the answer to a login that asked for tokens.
+type tokenLogin struct {
+	User         userJSON `json:"user"`
+	AccessToken  string   `json:"access_token"`
+	RefreshToken string   `json:"refresh_token"`
+	TokenType    string   `json:"token_type"`
+	ExpiresIn    int      `json:"expires_in"`
+}
+
+// loggedIn answers a login that succeeded: the user, and the tokens that
+// replace the session when the login asked for them.
+func (a *api) loggedIn(c *call, token bool) (any, error) {
+	u, err := c.auth.User()
+	if err != nil {
+		return nil, err
+	}
+	if !token {
+		return userOf(u), nil
+	}
+	t, err := a.opts.Tokens.ExchangeSession(c.r, "")
+	if err != nil {
+		return nil, err
+	}
+	return tokenLogin{User: userOf(u).User, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken,
+		TokenType: t.TokenType, ExpiresIn: t.ExpiresIn}, nil
 }
 
 // user answers with the logged-in user: 200 {user}.
@@ -84,9 +121,13 @@ func (a *api) secondFactor(c *call) (any, error) {
 	var in struct {
 		Method string `json:"method"`
 		Code   string `json:"code"`
+		Token  bool   `json:"token"`
 	}
 	if err := c.decode(&in); err != nil {
 		return nil, err
+	}
+	if in.Token && a.opts.Tokens == nil {
+		return nil, ErrTokensDisabled
 	}
 	m, err := method(in.Method)
 	if err != nil {
@@ -98,7 +139,7 @@ func (a *api) secondFactor(c *call) (any, error) {
 	if err := c.auth.CompleteTwoFactorLogin(); err != nil {
 		return nil, err
 	}
-	return a.user(c)
+	return a.loggedIn(c, in.Token)
 }
 
 // logout ends this session: 204, also when nobody was logged in.
