@@ -81,14 +81,6 @@ func (a *api) loggedIn(c *call, token bool) (any, error) {
 		TokenType: t.TokenType, ExpiresIn: t.ExpiresIn}, nil
 }
 
-// user answers with the logged-in user: 200 {user}.
-func (a *api) user(c *call) (any, error) {
-	u, err := c.auth.User()
-	if err != nil {
-		return nil, err
-	}
-	return userOf(u), nil
-}
 
 // method parses the name of a second-factor method, from a path or a
 // body; an unknown one is a method the user does not have enabled.
