@@ -123,3 +123,30 @@ func findCookie(cookies []*http.Cookie, name string) *http.Cookie {
 	}
 	return nil
 }
+
+// BenchmarkLogin measures a correct password login of a user without a
+// second factor, from a browser the account knows (its device cookie) and
+// that is not logged in: the throttle, the account (with whether it has a
+// second factor), the password hash, the session, and the tokens given
+// back to the throttle (off the request's path).
+func BenchmarkLogin(b *testing.B) {
+	e, queries := benchEnv(b)
+	e.user("bench@example.com")
+	d := e.device()
+	d.do(func(a *Auth) {
+		if err := a.Login("bench@example.com", testPassword, false); err != nil {
+			b.Fatal(err)
+		}
+	})
+	b.ReportAllocs()
+	queries.Store(0)
+	b.ResetTimer()
+	for b.Loop() {
+		delete(d.cookies, sessionCookieName(e)) // a browser that is not logged in
+		if err := d.err(func(a *Auth) error { return a.Login("bench@example.com", testPassword, false) }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.kit.mailWG.Wait() // the throttle tokens given back count too
+	b.ReportMetric(float64(queries.Load())/float64(b.N), "queries/op")
+}

@@ -37,7 +37,7 @@ type Kit struct {
 
 	stopCleanup chan struct{}
 	cleanupDone chan struct{}
-	mailWG      sync.WaitGroup // mail being sent in the background
+	mailWG      sync.WaitGroup // mail being sent, and throttle tokens given back, in the background
 	closeOnce   sync.Once
 }
 

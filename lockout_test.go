@@ -1,6 +1,7 @@
 package authkit
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -291,5 +292,58 @@ func TestForgotPassword_StrangersAtManyIPsCannotFloodAMailbox(t *testing.T) { //
 	}
 	if n, limit := resetMails(e, "flooded@example.com"), e.kit.cfg.Limits.EmailToAddress.Burst; n != limit {
 		t.Fatalf("30 strangers had %d reset mails sent, want the address's %d", n, limit)
+	}
+}
+
+// cancellingHasher stands for a client that gives up during the hash: its
+// Verify waits until the request's context ends.
+type cancellingHasher struct {
+	passwordHasher
+	started chan struct{}
+}
+
+func (h *cancellingHasher) Verify(ctx context.Context, enc, pw string) (bool, bool, error) {
+	close(h.started)
+	<-ctx.Done()
+	return false, false, ctx.Err()
+}
+
+func TestLogin_AClientThatGivesUpDuringTheHashSpendsNoThrottleToken(t *testing.T) { // SEC-E3 SEC-E5
+	t.Parallel()
+	e := newEnv(t)
+	e.user("impatient@example.com")
+	h := &cancellingHasher{passwordHasher: e.kit.hasher, started: make(chan struct{})}
+	e.kit.hasher = h
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequestWithContext(ctx, "POST", "https://example.com/", nil)
+	done := make(chan error, 1)
+	go func() {
+		e.kit.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			done <- From(r).Login("impatient@example.com", testPassword, false)
+		})).ServeHTTP(httptest.NewRecorder(), req)
+	}()
+	<-h.started
+	cancel()
+	wantErr(t, <-done, ErrUnavailable)
+	e.kit.mailWG.Wait()
+	limits := e.kit.cfg.Limits
+	burst := map[string]int{"login:ip:": limits.LoginPerIP.Burst, "login:account-ip:": limits.LoginPerAccountIP.Burst,
+		"login:account:": limits.LoginPerAccount.Burst}
+	var rows []struct {
+		Key    string  `db:"key"`
+		Tokens float64 `db:"tokens"`
+	}
+	if err := e.db.Select(&rows, `SELECT key, tokens FROM authkit_throttles WHERE key LIKE 'login:%'`); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("login buckets: %+v", rows)
+	}
+	for _, r := range rows {
+		for prefix, b := range burst {
+			if strings.HasPrefix(r.Key, prefix) && r.Tokens < float64(b)-0.01 {
+				t.Errorf("bucket %s holds %.2f of %d tokens after the client gave up", prefix, r.Tokens, b)
+			}
+		}
 	}
 }

@@ -76,6 +76,9 @@ func (a *Auth) Login(email, password string, remember bool) error {
 	ok, rehash, err := k.hasher.Verify(a.ctx(), u.PasswordHash, password)
 	if err != nil {
 		if ctxErr := a.ctx().Err(); ctxErr != nil {
+			// The client gave up before the password was judged: the
+			// attempt does not count against anyone's budget.
+			k.giveBackLater(a.ctx(), buckets...)
 			return unavailable("request ended", ctxErr)
 		}
 		// A hash that cannot be checked is treated as a wrong password,
@@ -87,7 +90,7 @@ func (a *Auth) Login(email, password string, remember bool) error {
 		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: "wrong password"})
 		return ErrInvalidCredentials
 	}
-	k.giveBack(a.ctx(), buckets...) // the password was right: not a failed login
+	k.giveBackLater(a.ctx(), buckets...) // the password was right: not a failed login
 	if rehash {
 		k.upgradeHash(a.ctx(), u.ID, password)
 	}

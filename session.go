@@ -120,7 +120,9 @@ func (a *Auth) admit(u store.User, ad admission) error {
 		a.audit(auditEvent{event: eventLogin, outcome: outcomeFailed, userID: u.ID, detail: ad.how + ": " + failureDetail(err)})
 		return err
 	}
-	if !ad.twoFactors {
+	// A login read the account with whether it has a second factor; the
+	// factors are loaded only when it has.
+	if !ad.twoFactors && (!u.TwoFactor.Valid || u.TwoFactor.Bool) {
 		_, factors, err := k.userFactors(a.ctx(), u.ID)
 		if err != nil {
 			return err

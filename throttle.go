@@ -148,29 +148,39 @@ type bucket struct {
 	limit Limit
 }
 
-// take takes a token from every bucket, in order, and answers
-// *TooManyRequestsError for the first that is empty, giving back what it
-// took from the buckets before it: a refused attempt checked nothing, so
-// it counts against nothing.
+// take takes a token from every bucket, or from none when one of them is
+// empty, and then answers *TooManyRequestsError with the time until all
+// of them have a token.
 func (k *Kit) take(ctx context.Context, buckets ...bucket) error {
+	if len(buckets) == 0 {
+		return nil
+	}
+	keys := make([]string, len(buckets))
+	bursts, perSec := make([]float64, len(buckets)), make([]float64, len(buckets))
 	for i, b := range buckets {
-		ok, wait, err := k.store.Take(ctx, b.key, 1, b.limit.Burst, b.limit.Every, k.now())
-		if err != nil {
-			return unavailable("throttle", err)
-		}
-		if !ok {
-			if i > 0 {
-				k.giveBack(ctx, buckets[:i]...)
-			}
-			return &TooManyRequestsError{RetryAfter: max(wait, time.Second).Round(time.Second)}
-		}
+		keys[i], bursts[i], perSec[i] = b.key, float64(b.limit.Burst), 1/b.limit.Every.Seconds()
+	}
+	// One statement, which takes from every bucket or from none: a
+	// refused attempt costs one round trip and leaves no token spent.
+	ok, wait, err := k.store.TakeAll(ctx, keys, bursts, perSec, k.now())
+	if err != nil {
+		return unavailable("throttle", err)
+	}
+	if !ok {
+		return &TooManyRequestsError{RetryAfter: max(wait, time.Second).Round(time.Second)}
 	}
 	return nil
 }
 
 // giveBack returns the tokens an attempt took, when it turns out not to
 // count (a successful login is not a failed one).
+//
+// The tokens go back even when the request's context has ended: a client
+// that gave up after its attempt was judged not to count must not spend
+// the budget of everyone behind its address (the store's deadline still
+// bounds the statement).
 func (k *Kit) giveBack(ctx context.Context, buckets ...bucket) {
+	ctx = context.WithoutCancel(ctx)
 	keys, bursts := make([]string, len(buckets)), make([]int, len(buckets))
 	for i, b := range buckets {
 		keys[i], bursts[i] = b.key, b.limit.Burst
@@ -289,4 +299,16 @@ func (k *Kit) trusted(addr netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// giveBackLater is giveBack off the request's path, for an attempt that
+// has its answer already (a right password): the login does not wait for
+// the write. Close waits for it.
+func (k *Kit) giveBackLater(ctx context.Context, buckets ...bucket) {
+	ctx = context.WithoutCancel(ctx)
+	k.mailWG.Add(1)
+	go func() {
+		defer k.mailWG.Done()
+		k.giveBack(ctx, buckets...)
+	}()
 }

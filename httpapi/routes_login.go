@@ -81,7 +81,6 @@ func (a *api) loggedIn(c *call, token bool) (any, error) {
 		TokenType: t.TokenType, ExpiresIn: t.ExpiresIn}, nil
 }
 
-
 // method parses the name of a second-factor method, from a path or a
 // body; an unknown one is a method the user does not have enabled.
 func method(name string) (twofactor.Method, error) {

@@ -2,45 +2,10 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/lib/pq"
 )
-
-// Take takes n tokens from the bucket key, which holds at most burst
-// tokens and gains one every every. It reports whether they were there;
-// when they were not, nothing is taken and wait says how long until they
-// will be. The update is one atomic statement — concurrent requests on
-// any app instance wait for the row lock and see each other's takes — so
-// the bucket is shared exactly.
-func (s *Store) Take(ctx context.Context, key string, n float64, burst int, every time.Duration, now time.Time) (ok bool, wait time.Duration, err error) {
-	perSec := 1 / every.Seconds()
-	// avail is what the bucket holds now: what it held, plus the refill
-	// since, capped at burst.
-	const avail = `LEAST($3::float8, t.tokens + GREATEST(0, EXTRACT(EPOCH FROM ($4::timestamptz - t.updated_at))::float8) * $5::float8)`
-	var left sql.NullFloat64
-	err = s.row(ctx, (`
-		WITH upsert AS (
-		    INSERT INTO {throttles} AS t (key, tokens, updated_at, full_at)
-		    VALUES ($1, $3::float8 - $2::float8, $4::timestamptz, $4::timestamptz + make_interval(secs => $2::float8 / $5::float8))
-		    ON CONFLICT (key) DO UPDATE
-		    SET tokens = ` + avail + ` - $2::float8,
-		        updated_at = $4::timestamptz,
-		        full_at = $4::timestamptz + make_interval(secs => ($3::float8 - (` + avail + ` - $2::float8)) / $5::float8)
-		    WHERE ` + avail + ` >= $2::float8
-		    RETURNING 1)
-		SELECT CASE WHEN EXISTS (SELECT 1 FROM upsert) THEN NULL
-		       ELSE (SELECT ` + avail + ` FROM {throttles} t WHERE t.key = $1) END`),
-		key, n, float64(burst), now, perSec).Scan(&left)
-	if err != nil {
-		return false, 0, err
-	}
-	if !left.Valid {
-		return true, 0, nil
-	}
-	return false, time.Duration((n - left.Float64) / perSec * float64(time.Second)), nil
-}
 
 // GiveBack puts one token back into each bucket of keys (never above its
 // burst, bursts[i] for keys[i]), for an attempt that turned out not to
@@ -54,4 +19,33 @@ func (s *Store) GiveBack(ctx context.Context, keys []string, bursts []int) error
 		UPDATE {throttles} t SET tokens = LEAST(g.burst, t.tokens + 1)
 		FROM unnest($1::text[], $2::float8[]) AS g(key, burst) WHERE t.key = g.key`, pq.StringArray(keys), b)
 	return err
+}
+
+// TakeAll takes one token from every bucket of keys — bucket i holds at
+// most bursts[i] tokens and gains perSec[i] a second — or, if any of them
+// is empty, from none, in one statement: the buckets' rows are locked in
+// key order (so two takes cannot deadlock), refilled, checked and
+// updated together. When it takes nothing, wait says how long until every
+// bucket has a token again.
+func (s *Store) TakeAll(ctx context.Context, keys []string, bursts, perSec []float64, now time.Time) (ok bool, wait time.Duration, err error) {
+	var secs float64
+	err = s.row(ctx, `
+		WITH input AS (SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[]) AS i(key, burst, per_sec)),
+		     locked AS (SELECT t.key, t.tokens, t.updated_at FROM {throttles} t
+		                WHERE t.key = ANY($1::text[]) ORDER BY t.key FOR UPDATE),
+		     cur AS (SELECT i.key, i.burst, i.per_sec, l.key IS NOT NULL AS known,
+		                    coalesce(LEAST(i.burst, l.tokens + GREATEST(0, EXTRACT(EPOCH FROM ($4::timestamptz - l.updated_at))::float8) * i.per_sec), i.burst) AS avail
+		             FROM input i LEFT JOIN locked l ON l.key = i.key),
+		     go AS (SELECT coalesce(bool_and(avail >= 1), TRUE) AS ok FROM cur),
+		     ins AS (INSERT INTO {throttles} (key, tokens, updated_at, full_at)
+		             SELECT key, avail - 1, $4, $4::timestamptz + make_interval(secs => (burst - avail + 1) / per_sec)
+		             FROM cur WHERE NOT known AND (SELECT ok FROM go)
+		             ON CONFLICT (key) DO NOTHING),
+		     upd AS (UPDATE {throttles} t
+		             SET tokens = c.avail - 1, updated_at = $4,
+		                 full_at = $4::timestamptz + make_interval(secs => (c.burst - c.avail + 1) / c.per_sec)
+		             FROM cur c WHERE t.key = c.key AND c.known AND (SELECT ok FROM go))
+		SELECT (SELECT ok FROM go), (SELECT coalesce(max((1 - avail) / per_sec), 0) FROM cur WHERE avail < 1)`,
+		pq.StringArray(keys), pq.Float64Array(bursts), pq.Float64Array(perSec), now).Scan(&ok, &secs)
+	return ok, time.Duration(secs * float64(time.Second)), err
 }

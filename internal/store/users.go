@@ -21,6 +21,10 @@ type User struct {
 	Resettable   bool           `db:"resettable"`
 	RegisteredAt time.Time      `db:"registered_at"`
 	LastLoginAt  sql.NullTime   `db:"last_login_at"`
+	// TwoFactor tells whether the user has a working second factor; only
+	// UserByEmail reads it (for a login, which needs to know), and it is
+	// not Valid from the other lookups.
+	TwoFactor sql.NullBool `db:"two_factor"`
 }
 
 const userColumns = "id, email, password_hash, verified, status, roles, session_epoch, resettable, registered_at, last_login_at"
@@ -51,7 +55,9 @@ func (s *Store) CreateUser(ctx context.Context, email, emailKey, passwordHash st
 // is found by lower(email) as before; a row with the key comes first.
 func (s *Store) UserByEmail(ctx context.Context, email, emailKey string) (User, error) {
 	var u User
-	err := s.get(ctx, &u, `SELECT `+userColumns+` FROM {users}
+	err := s.preparedGet(ctx, &u, `SELECT `+userColumns+`,
+		       EXISTS (SELECT 1 FROM {second_factors} f WHERE f.user_id = {users}.id AND f.verified) AS two_factor
+		FROM {users}
 		WHERE email_key = $2 OR (email_key IS NULL AND lower(email) = lower($1))
 		ORDER BY email_key IS NULL LIMIT 1`, email, emailKey)
 	return u, err
