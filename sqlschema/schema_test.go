@@ -70,14 +70,14 @@ func TestPostgresSQL_IsGeneratedFromTheMigrations(t *testing.T) {
 // deployed database has run them, so they must never change: a change of
 // schema is a new migration.
 var released = map[string]string{
-	"0001_initial.sql": "d1d2e13e5283da54af28ae7fc90c4eaba208b7d58635dec939298df7b659b2a9",
-	"0002_session_core.sql": "175a411a2bdffb4bc4879729babddcbc85c004ce8563809940aca55209c1b16d",
+	"0001_initial.sql":          "d1d2e13e5283da54af28ae7fc90c4eaba208b7d58635dec939298df7b659b2a9",
+	"0002_session_core.sql":     "175a411a2bdffb4bc4879729babddcbc85c004ce8563809940aca55209c1b16d",
 	"0003_devices_api_keys.sql": "e71cc0d24558f78c5caeb220501166c5242e665ae88967f5c9de0eb5ce095c9d",
-	"0004_user_profile.sql": "4612d6c30eb8d296ba0099fca3beaa6df99777e7400ca6a8f34230b8c59bc61d",
-	"0005_identities.sql": "1963c2a2ee6e726b5c55a60a3b3ffcc3f2d8e42ae897ceab6d7667c9e2a5e3ba",
-	"0006_hardening.sql": "6d5a998d77ef12d667e510bac4fd0f3c6cfcb9d6827c9d0402385d147c5363f4",
-	"0007_tokens.sql": "4d254b3ca238eb5c0ff0c869f5d6fcd6d52495699f63091a75b559ab003258e6",
-	"0008_passkeys.sql": "c633cfaf3fba1b247b6e3af73cf6e0e5f0027ee946495ab41fcfc6dce4086803",
+	"0004_user_profile.sql":     "4612d6c30eb8d296ba0099fca3beaa6df99777e7400ca6a8f34230b8c59bc61d",
+	"0005_identities.sql":       "1963c2a2ee6e726b5c55a60a3b3ffcc3f2d8e42ae897ceab6d7667c9e2a5e3ba",
+	"0006_hardening.sql":        "6d5a998d77ef12d667e510bac4fd0f3c6cfcb9d6827c9d0402385d147c5363f4",
+	"0007_tokens.sql":           "4d254b3ca238eb5c0ff0c869f5d6fcd6d52495699f63091a75b559ab003258e6",
+	"0008_passkeys.sql":         "c633cfaf3fba1b247b6e3af73cf6e0e5f0027ee946495ab41fcfc6dce4086803",
 }
 
 func TestMigrations_ReleasedOnesAreNeverEdited(t *testing.T) {
