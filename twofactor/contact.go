@@ -2,6 +2,7 @@ package twofactor
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -112,4 +113,15 @@ func NormalizePhone(s string) (string, error) {
 		return "", ErrInvalidPhone
 	}
 	return e164, nil
+}
+
+// PhoneCountryCode returns the country calling code of an E.164 number,
+// such as "44" for "+442079460958", for limits per destination; "" when
+// the number does not parse.
+func PhoneCountryCode(e164 string) string {
+	num, err := phonenumbers.Parse(e164, "ZZ")
+	if err != nil {
+		return ""
+	}
+	return strconv.Itoa(int(num.GetCountryCode()))
 }

@@ -128,3 +128,11 @@ func FuzzNormalizePhone(f *testing.F) {
 		}
 	})
 }
+
+func TestPhoneCountryCode_NamesTheCallingCodeOfANumber(t *testing.T) { // SEC-E6
+	for in, want := range map[string]string{"+442079460958": "44", "+15551234567": "1", "+4930901820": "49", "garbage": ""} {
+		if got := twofactor.PhoneCountryCode(in); got != want {
+			t.Errorf("PhoneCountryCode(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
