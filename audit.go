@@ -15,6 +15,7 @@ import (
 const (
 	eventRegister             = "register"
 	eventConfirmEmail         = "confirm_email"
+	eventLoginLink            = "login_link"
 	eventLogin                = "login"
 	eventLogout               = "logout"
 	eventLogoutEverywhere     = "logout_everywhere"

@@ -131,6 +131,11 @@ type Config struct {
 	// "/confirm-email".
 	ConfirmEmailPath string
 
+	// LoginLinkPath is the path, under BaseURL, of the page that calls
+	// LoginWithLink with the "token" query parameter. The default is
+	// "/login/link".
+	LoginLinkPath string
+
 	// TwoFactorTimeout is how long a login that passed the password check
 	// waits for its second factor. The default is 5 minutes.
 	TwoFactorTimeout time.Duration
@@ -363,6 +368,9 @@ func setDefaults(cfg *Config) {
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://localhost:8080"
+	}
+	if cfg.LoginLinkPath == "" {
+		cfg.LoginLinkPath = "/login/link"
 	}
 	if cfg.ConfirmEmailPath == "" {
 		cfg.ConfirmEmailPath = "/confirm-email"

@@ -319,6 +319,7 @@ var errorTable = []struct {
 	{ErrUnsupportedHash, http.StatusBadRequest, "unsupported_hash"},
 	{ErrTokenInvalid, http.StatusBadRequest, "token_invalid"},
 	{ErrTokenExpired, http.StatusBadRequest, "token_expired"},
+	{ErrInvalidNext, http.StatusBadRequest, "invalid_next"},
 	{ErrMethodNotEnabled, http.StatusBadRequest, "method_not_enabled"},
 	{ErrSecondFactorNotVerified, http.StatusBadRequest, "second_factor_not_verified"},
 	{ErrInvalidCredentials, http.StatusUnauthorized, "invalid_credentials"},
@@ -351,7 +352,7 @@ var errorTable = []struct {
 //   - 400 Bad Request for malformed or unusable input: [ErrInvalidEmail],
 //     the password policy's errors, [ErrInvalidPhone], [ErrInvalidName],
 //     [ErrInvalidMetadata], [ErrInvalidRole], [ErrInvalidStatus],
-//     [ErrUnsupportedHash], [ErrInvalidAPIKeySpec], [ErrTokenInvalid], [ErrTokenExpired],
+//     [ErrUnsupportedHash], [ErrInvalidAPIKeySpec], [ErrTokenInvalid], [ErrTokenExpired], [ErrInvalidNext],
 //     [ErrMethodNotEnabled], [ErrSecondFactorNotVerified];
 //   - 401 Unauthorized when who the caller is was not proved:
 //     [ErrInvalidCredentials], [ErrNotLoggedIn], [ErrSessionRevoked], and

@@ -33,6 +33,9 @@ const (
 	// MessageNewDevice tells the user that their password was used from a
 	// device it had not been used from before. It has no Link.
 	MessageNewDevice MessageKind = "new-device"
+	// MessageLoginLink carries a login link; Link leads to
+	// Config.LoginLinkPath with the token.
+	MessageLoginLink MessageKind = "login-link"
 )
 
 // Message is an email authkit wants sent. Text is a complete plain-text

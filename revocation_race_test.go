@@ -146,6 +146,12 @@ var waysIn = []wayIn{
 			return racer.err(func(a *Auth) error { return a.CompleteTwoFactorLogin() })
 		})
 	}},
+	{name: "login link", refused: true, race: func(t *testing.T, w *raceWorld, racer *device, p *pgtest.Probe, _ string) func() error {
+		tok := loginLinkToken(t, w.e, w.email)
+		return inBackground(t, p.HoldNext(startsSession), func() error {
+			return racer.err(func(a *Auth) error { return a.LoginWithLink(tok) })
+		})
+	}},
 	{name: "API key creation", refused: true, race: func(t *testing.T, w *raceWorld, racer *device, p *pgtest.Probe, _ string) func() error {
 		*racer = *loggedInDevice(t, w.e, w.email, "")
 		return inBackground(t, p.HoldNext("INSERT INTO authkit_api_keys"), func() error {

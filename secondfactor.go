@@ -169,7 +169,8 @@ func (a *Auth) sendBuckets(userID int64, method twofactor.Method, contact string
 		if login {
 			kind = "sms:login-number:"
 		}
-		buckets = append(buckets, a.ipBucket("sms", l.SMSPerIP), bucket{kind + contact, l.SMSPerNumber})
+		buckets = append(buckets, a.ipBucket("sms", l.SMSPerIP), bucket{kind + contact, l.SMSPerNumber},
+			bucket{"sms:country:" + twofactor.PhoneCountryCode(contact), l.SMSPerCountry})
 	}
 	return buckets
 }

@@ -87,6 +87,11 @@ type Limits struct {
 	// that proved the number can spend. The defaults are Burst 5, then one
 	// every 12 minutes, and Burst 10, then one every 6 minutes.
 	SMSPerNumber, SMSPerIP Limit
+	// SMSPerCountry bounds the text messages sent to the numbers of one
+	// country calling code, together, against pumping that spreads over
+	// many numbers and clients of one expensive destination (SEC-E6). The
+	// default is Burst 100, then one every 36 seconds.
+	SMSPerCountry Limit
 	// CodeEntryPerUser bounds the two-factor codes one user's logins may
 	// try, across all pending logins (each of which also allows only 5),
 	// and, in a bucket of its own, the codes that may be tried to confirm
@@ -121,6 +126,7 @@ func (l *Limits) setDefaults() {
 	def(&l.CodeSendPerUser, 10, 6*time.Minute)
 	def(&l.SMSPerNumber, 5, 12*time.Minute)
 	def(&l.SMSPerIP, 10, 6*time.Minute)
+	def(&l.SMSPerCountry, 100, 36*time.Second)
 	def(&l.CodeEntryPerUser, 20, 3*time.Minute)
 	def(&l.APIKeyFailuresPerIP, 20, 30*time.Second)
 }
@@ -132,6 +138,7 @@ func (l *Limits) validate() error {
 		"EmailPerAddress": l.EmailPerAddress, "EmailToAddress": l.EmailToAddress, "EmailPerIP": l.EmailPerIP,
 		"ChangeEmailPerUser": l.ChangeEmailPerUser, "TokensPerIP": l.TokensPerIP,
 		"CodeSendPerUser": l.CodeSendPerUser, "SMSPerNumber": l.SMSPerNumber, "SMSPerIP": l.SMSPerIP,
+		"SMSPerCountry":       l.SMSPerCountry,
 		"CodeEntryPerUser":    l.CodeEntryPerUser,
 		"APIKeyFailuresPerIP": l.APIKeyFailuresPerIP,
 	} {

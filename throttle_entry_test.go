@@ -292,3 +292,28 @@ func TestSMS_AStrangerSettingUpTheVictimsNumberCannotStopTheVictimsLoginCodes(t 
 		t.Fatalf("the victim's login code after the stranger's set-up codes: %v", err)
 	}
 }
+
+func TestSMS_PumpingIsThrottledPerCountryCallingCode(t *testing.T) { // SEC-E6 SEC-L2
+	t.Parallel()
+	e, _ := smsEnv(t, func(c *Config) {
+		c.Limits.CodeSendPerUser = Limit{Burst: 100, Every: time.Second}
+		c.Limits.SMSPerCountry = Limit{Burst: 2, Every: time.Hour}
+	})
+	e.user("country@example.com")
+	d := loggedInDevice(t, e, "country@example.com", "")
+	for i, step := range []struct {
+		ip, number string
+		throttled  bool
+	}{
+		{"203.0.113.81", "+44 20 7946 0001", false},
+		{"203.0.113.82", "+44 20 7946 0002", false},
+		{"203.0.113.83", "+44 20 7946 0003", true}, // the country's budget
+		{"203.0.113.84", "+15550100009", false},    // another country
+	} {
+		d.ip = step.ip
+		err := d.err(func(a *Auth) error { return a.TwoFactor().EnableSMS(step.number) })
+		if got := errors.As(err, new(*TooManyRequestsError)); got != step.throttled || (!got && err != nil) {
+			t.Fatalf("step %d, SMS to %s: %v, want throttled=%v", i, step.number, err, step.throttled)
+		}
+	}
+}

@@ -20,6 +20,8 @@
 //	POST   confirm/resend                {email}                   → 204
 //	POST   login                         {email, password, remember?}
 //	                                     → 200 {user} | 202 {"second_factor":{"methods":[…]}}
+//	POST   login/link                    {email, next?}            → 204
+//	POST   login/link/verify             {token}                   → 200 {user} | 202 {"second_factor":…}
 //	POST   login/second-factor/send      {method}                  → 204
 //	POST   login/second-factor           {method, code}            → 200 {user}
 //	POST   logout · logout/everywhere · logout/others              → 204

@@ -248,3 +248,18 @@ func TestReauthenticate_MakesARememberedSessionFresh(t *testing.T) { // SEC-S7 S
 	}
 	c.post("two-factor/totp/enroll", nil).want(200)
 }
+
+func TestLoginLink_MailsALinkWhoseTokenLogsInOnce(t *testing.T) { // SEC-E2 SEC-L1
+	t.Parallel()
+	s := newServer(t)
+	s.loggedIn("ada@example.com")
+	anon := s.client()
+	anon.post("login/link", map[string]any{"email": "nobody@example.com"}).want(204)
+	anon.post("login/link", map[string]any{"email": "ada@example.com", "next": "//evil.example"}).wantError(400, "invalid_next")
+	anon.post("login/link", map[string]any{"email": "ada@example.com", "next": "/account"}).want(204)
+	tok := s.mailToken("ada@example.com")
+	anon.post("login/link/verify", map[string]any{"token": "garbage"}).wantError(400, "token_invalid")
+	anon.post("login/link/verify", map[string]any{"token": tok}).want(200)
+	anon.get("session").want(200)
+	s.client().post("login/link/verify", map[string]any{"token": tok}).wantError(400, "token_invalid")
+}

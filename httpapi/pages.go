@@ -20,14 +20,15 @@ var defaultPages embed.FS
 
 // pageNames are the pages [Pages] renders, each a file pages/<name>.html
 // that fills in pages/layout.html.
-var pageNames = []string{"login", "second-factor", "register", "confirm", "forgot", "reset", "account", "message"}
+var pageNames = []string{"login", "second-factor", "register", "confirm", "forgot", "reset", "account", "message", "link"}
 
 // PagesOptions configures the handler [Pages] returns. The zero value
 // serves the pages at the root of the site with the default templates.
 type PagesOptions struct {
 	// Prefix is the path the pages are mounted under, without a trailing
 	// slash: with "/account", the login page is /account/login. Point
-	// Config.ConfirmEmailPath at Prefix+"/confirm" and
+	// Config.ConfirmEmailPath at Prefix+"/confirm",
+	// Config.LoginLinkPath at Prefix+"/login/link" and
 	// Config.ResetPasswordPath at Prefix+"/password/reset", so that the
 	// mailed links open these pages. The default, "", serves them at the
 	// root.
@@ -36,7 +37,7 @@ type PagesOptions struct {
 	// Templates overrides the default templates one by one: a file of it
 	// named like a default (layout.html, login.html, second-factor.html,
 	// register.html, confirm.html, forgot.html, reset.html, account.html,
-	// message.html, style.css) replaces that one, and the defaults serve
+	// message.html, link.html, style.css) replaces that one, and the defaults serve
 	// the rest. A page file defines the templates "title" and "content",
 	// which layout.html places; both get a [PageData]. The default, nil,
 	// uses the defaults only.

@@ -23,6 +23,8 @@ func (p *pages) routes() {
 	at("GET /login/second-factor", p.secondFactorPage)
 	at("POST /login/second-factor", p.secondFactor)
 	at("POST /login/second-factor/send", p.sendCode)
+	at("GET /login/link", p.loginLinkPage)
+	at("POST /login/link", p.loginLink)
 	at("GET /register", p.registerPage)
 	at("POST /register", p.register)
 	at("GET /confirm", p.confirmPage)

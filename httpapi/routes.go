@@ -32,6 +32,7 @@ func (a *api) table() []route {
 	return slices.Concat(
 		a.signupRoutes(),
 		a.loginRoutes(),
+		a.passwordlessRoutes(),
 		a.accountRoutes(),
 		a.twoFactorRoutes(),
 		a.deviceRoutes(),

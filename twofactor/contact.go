@@ -2,8 +2,11 @@ package twofactor
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // masked stands for the hidden part of a contact. It has a fixed length so
@@ -73,8 +76,10 @@ const (
 // 15 digits, the first not 0. The input must be in international form with
 // a leading "+" (a national number cannot be told from another country's),
 // and may contain spaces, hyphens, dots and parentheses, as in
-// "+1 (555) 123-4567" or "(+44) 20 7946 0958". Anything else returns
-// ErrInvalidPhone.
+// "+1 (555) 123-4567" or "(+44) 20 7946 0958". github.com/nyaruka/phonenumbers
+// checks the length against the country's numbering plan and drops a
+// national trunk prefix, so "+44 (0)20 7946 0958" is "+442079460958"
+// (SEC-L2). Anything else returns ErrInvalidPhone.
 func NormalizePhone(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	out := make([]byte, 0, 1+maxPhoneDigits)
@@ -96,5 +101,27 @@ func NormalizePhone(s string) (string, error) {
 	if len(out) < 1+minPhoneDigits || out[1] == '0' {
 		return "", ErrInvalidPhone
 	}
-	return string(out), nil
+	// The characters are plain; phonenumbers knows each country's plan:
+	// it drops a national trunk prefix written after the country code, as
+	// in "+44 (0)20 7946 0958", and refuses lengths no number can have.
+	num, err := phonenumbers.Parse(string(out), "ZZ")
+	if err != nil || phonenumbers.IsPossibleNumberWithReason(num) != phonenumbers.IS_POSSIBLE || num.GetExtension() != "" {
+		return "", ErrInvalidPhone
+	}
+	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	if len(e164) < 1+minPhoneDigits || len(e164) > 1+maxPhoneDigits {
+		return "", ErrInvalidPhone
+	}
+	return e164, nil
+}
+
+// PhoneCountryCode returns the country calling code of an E.164 number,
+// such as "44" for "+442079460958", for limits per destination; "" when
+// the number does not parse.
+func PhoneCountryCode(e164 string) string {
+	num, err := phonenumbers.Parse(e164, "ZZ")
+	if err != nil {
+		return ""
+	}
+	return strconv.Itoa(int(num.GetCountryCode()))
 }

@@ -41,7 +41,7 @@ func TestMaskPhone_ShowsOnlyTheCountryCodeAndLastFourDigits(t *testing.T) {
 		{"China", "+8613812345678", "+86 *** *** 5678"},
 		{"Ireland", "+353851234567", "+353 *** *** 4567"},
 		{"Hong Kong", "+85251234567", "+852 *** *** 4567"},
-		{"shortest number", "+35312345", "+353 *** *** 2345"},
+		{"short number", "+4930901820", "+49 *** *** 1820"},
 		{"not international", "5551234567", "***"},
 		{"empty", "", "***"},
 		{"garbage", "call me", "***"},
@@ -63,8 +63,8 @@ func TestNormalizePhone_AcceptsInternationalNumbersWithCommonSeparators(t *testi
 		{"+1 (555) 123-4567", "+15551234567"},
 		{"(+44) 20 7946 0958", "+442079460958"},
 		{"  +15551234567\n", "+15551234567"},
-		{"+12345678", "+12345678"},
-		{"+123456789012345", "+123456789012345"},
+		{"+44 (0)20 7946 0958", "+442079460958"}, // SEC-L2
+		{"+49 30 901820", "+4930901820"},
 	} {
 		if got, err := twofactor.NormalizePhone(c.in); err != nil || got != c.want {
 			t.Errorf("NormalizePhone(%q) = %q, %v; want %q", c.in, got, err, c.want)
@@ -90,6 +90,8 @@ var malformedPhones = []struct{ name, in string }{
 	{"NUL", "+1555123\x004567"},
 	{"fullwidth digits", "+１５５５１２３４５６７"},
 	{"invalid UTF-8", "+1555\xff1234567"},
+	{"too short for its country", "+1 555 1234"}, // SEC-L2
+	{"too long for its country", "+44 20 7946 0958 12345"},
 	{"very long", "+1" + strings.Repeat("5", 10_000)},
 }
 
@@ -125,4 +127,12 @@ func FuzzNormalizePhone(f *testing.F) {
 			t.Fatalf("MaskPhone(%q) = %q, which does not show exactly the last four digits", got, masked)
 		}
 	})
+}
+
+func TestPhoneCountryCode_NamesTheCallingCodeOfANumber(t *testing.T) { // SEC-E6
+	for in, want := range map[string]string{"+442079460958": "44", "+15551234567": "1", "+4930901820": "49", "garbage": ""} {
+		if got := twofactor.PhoneCountryCode(in); got != want {
+			t.Errorf("PhoneCountryCode(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

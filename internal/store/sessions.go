@@ -223,7 +223,7 @@ func (s *Store) Revoke(ctx context.Context, r Revocation) (int64, []string, erro
 		     remkept AS (UPDATE {remembers} SET epoch = (SELECT session_epoch FROM u)
 		                 WHERE user_id = $1 AND selector = $4 AND $4 <> ''),
 		     att AS (DELETE FROM {attempts} WHERE user_id = $1),
-		     mailed AS (DELETE FROM {email_tokens} WHERE user_id = $1 AND purpose IN ('reset', 'change_email')),
+		     mailed AS (DELETE FROM {email_tokens} WHERE user_id = $1 AND purpose IN ('reset', 'change_email', 'login')),
 		     codes AS (DELETE FROM {otp_codes} WHERE user_id = $1),
 		     prov AS (DELETE FROM {provider_tokens} WHERE user_id = $1),
 		     enrol AS (DELETE FROM {second_factors} WHERE user_id = $1 AND NOT verified),

@@ -12,6 +12,7 @@ const (
 	PurposeConfirm     = "confirm"
 	PurposeReset       = "reset"
 	PurposeChangeEmail = "change_email"
+	PurposeLogin       = "login" // a login link
 )
 
 // EmailToken is a row of the email tokens table.
