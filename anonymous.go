@@ -98,3 +98,13 @@ func (ad *Admin) PurgeAnonymous(ctx context.Context, olderThan time.Duration) (i
 		}
 	}
 }
+
+// refuseAnonymous gives ErrAnonymous for a logged-in anonymous user, who
+// has no address and no password to act on; anonymous users are the only
+// ones whose address is empty.
+func (a *Auth) refuseAnonymous() error {
+	if a.user.Email == "" {
+		return ErrAnonymous
+	}
+	return nil
+}

@@ -105,3 +105,13 @@ func TestPurgeAnonymous_RemovesOldGuestsOnly(t *testing.T) { // SEC-A1
 		t.Fatalf("purge of an old guest: %d %v", n, err)
 	}
 }
+
+func TestAnonymous_PasswordActionsAreRefused(t *testing.T) { // SEC-A1
+	e := newEnv(t)
+	d := e.device()
+	if err := d.err(func(a *Auth) error { return a.LoginAnonymous() }); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, d.err(func(a *Auth) error { return a.ChangePassword("", "correct horse battery staple") }), ErrAnonymous)
+	wantErr(t, d.err(func(a *Auth) error { return a.ChangeEmail("guest@example.com") }), ErrAnonymous)
+}
