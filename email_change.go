@@ -28,6 +28,9 @@ func (a *Auth) ChangeEmail(newEmail string) error {
 	if err != nil {
 		return err
 	}
+	if err := a.refuseAnonymous(); err != nil {
+		return err
+	}
 	if !a.IsFresh() {
 		return ErrReauthenticationRequired
 	}

@@ -337,6 +337,7 @@ var errorTable = []struct {
 	{ErrUserNotFound, http.StatusNotFound, "user_not_found"},
 	{ErrNotFound, http.StatusNotFound, "not_found"},
 	{ErrEmailTaken, http.StatusConflict, "email_taken"},
+	{ErrAnonymous, http.StatusForbidden, "anonymous"},
 	{ErrMethodAlreadyEnabled, http.StatusConflict, "method_already_enabled"},
 	{ErrTooManyAPIKeys, http.StatusConflict, "too_many_api_keys"},
 	{ErrMailNotSent, http.StatusBadGateway, "mail_not_sent"},

@@ -260,6 +260,9 @@ func (a *Auth) ChangePassword(current, newPassword string) error {
 	if err != nil {
 		return err
 	}
+	if err := a.refuseAnonymous(); err != nil {
+		return err
+	}
 	k := a.kit
 	if err := a.checkPassword(st.UserID, current); err != nil {
 		return err

@@ -41,6 +41,9 @@ func (a *Auth) Register(email, password string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if id, upgraded, err := a.upgradeAnonymous(email, hash); upgraded {
+		return id, err
+	}
 	id, err := k.createUser(a.ctx(), email, hash, k.cfg.DisableEmailVerification, nil, k.now())
 	if err != nil {
 		a.audit(auditEvent{event: eventRegister, outcome: outcomeFailed, detail: failureDetail(err)})

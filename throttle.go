@@ -54,6 +54,10 @@ type Limits struct {
 	// RegisterPerIP bounds registrations from one client IP. The default
 	// is Burst 10, then one every 6 minutes.
 	RegisterPerIP Limit
+	// AnonymousPerIP bounds the anonymous users one client IP creates
+	// with LoginAnonymous (SEC-A1). The default is Burst 10, then one
+	// every 6 minutes.
+	AnonymousPerIP Limit
 	// EmailPerAddress bounds the password-reset and confirmation mails
 	// one client asks for one address: from one client IP, or from one
 	// browser holding the account's device cookie. The default is Burst
@@ -118,6 +122,7 @@ func (l *Limits) setDefaults() {
 	def(&l.LoginPerDevice, 10, 6*time.Minute)
 	def(&l.LoginPerIP, 50, 30*time.Second)
 	def(&l.RegisterPerIP, 10, 6*time.Minute)
+	def(&l.AnonymousPerIP, 10, 6*time.Minute)
 	def(&l.EmailPerAddress, 3, 10*time.Minute)
 	def(&l.EmailToAddress, 10, 6*time.Minute)
 	def(&l.EmailPerIP, 20, 3*time.Minute)

@@ -21,13 +21,15 @@ type User struct {
 	Resettable   bool           `db:"resettable"`
 	RegisteredAt time.Time      `db:"registered_at"`
 	LastLoginAt  sql.NullTime   `db:"last_login_at"`
+	// Anonymous marks a guest account with no address yet (SEC-A1).
+	Anonymous bool `db:"anonymous"`
 	// TwoFactor tells whether the user has a working second factor; only
 	// UserByEmail reads it (for a login, which needs to know), and it is
 	// not Valid from the other lookups.
 	TwoFactor sql.NullBool `db:"two_factor"`
 }
 
-const userColumns = "id, email, password_hash, verified, status, roles, session_epoch, resettable, registered_at, last_login_at"
+const userColumns = "id, email, password_hash, verified, status, roles, session_epoch, resettable, registered_at, last_login_at, anonymous"
 
 // CreateUser inserts a user whose address has the key emailKey (see
 // UserByEmail) and returns its id, or ErrDuplicateEmail. The unique index
@@ -58,7 +60,7 @@ func (s *Store) UserByEmail(ctx context.Context, email, emailKey string) (User, 
 	err := s.preparedGet(ctx, &u, `SELECT `+userColumns+`,
 		       EXISTS (SELECT 1 FROM {second_factors} f WHERE f.user_id = {users}.id AND f.verified) AS two_factor
 		FROM {users}
-		WHERE email_key = $2 OR (email_key IS NULL AND lower(email) = lower($1))
+		WHERE email_key = $2 OR (email_key IS NULL AND NOT anonymous AND lower(email) = lower($1))
 		ORDER BY email_key IS NULL LIMIT 1`, email, emailKey)
 	return u, err
 }
@@ -74,7 +76,7 @@ func (s *Store) FillEmailKeys(ctx context.Context, key func(string) string) (cla
 		ID    int64  `db:"id"`
 		Email string `db:"email"`
 	}
-	if err := s.sel(ctx, &rows, `SELECT id, email FROM {users} WHERE email_key IS NULL ORDER BY id`); err != nil {
+	if err := s.sel(ctx, &rows, `SELECT id, email FROM {users} WHERE email_key IS NULL AND NOT anonymous ORDER BY id`); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
