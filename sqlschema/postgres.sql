@@ -416,7 +416,7 @@ CREATE TABLE IF NOT EXISTS authkit_passkeys (
 );
 CREATE INDEX IF NOT EXISTS authkit_passkeys_user_idx ON authkit_passkeys (user_id);
 
--- Migration 0010_anonymous.sql
+-- Migration 0009_anonymous.sql
 -- Anonymous users (SEC-A1): accounts with no email address yet, made by
 -- "try as guest" and upgraded in place by a registration. Their email is
 -- empty and their email_key NULL, so the case-insensitive uniqueness of
@@ -437,5 +437,5 @@ INSERT INTO authkit_schema_version (version, name) VALUES
     (6, 'hardening'),
     (7, 'tokens'),
     (8, 'passkeys'),
-    (10, 'anonymous')
+    (9, 'anonymous')
 ON CONFLICT (version) DO NOTHING;
