@@ -15,9 +15,15 @@ func (s *Store) GiveBack(ctx context.Context, keys []string, bursts []int) error
 	for i, v := range bursts {
 		b[i] = float64(v)
 	}
+	// The rows are locked in key order first, as TakeAll locks them (the
+	// scalar subquery runs once, before the update scans a row): without
+	// it a give-back and a take of the same two buckets could lock them in
+	// opposite orders and deadlock, and PostgreSQL would abort one of them.
 	_, err := s.exec(ctx, `
+		WITH locked AS (SELECT t.key FROM {throttles} t WHERE t.key = ANY($1::text[]) ORDER BY t.key FOR UPDATE)
 		UPDATE {throttles} t SET tokens = LEAST(g.burst, t.tokens + 1)
-		FROM unnest($1::text[], $2::float8[]) AS g(key, burst) WHERE t.key = g.key`, pq.StringArray(keys), b)
+		FROM unnest($1::text[], $2::float8[]) AS g(key, burst)
+		WHERE t.key = g.key AND (SELECT count(*) FROM locked) > 0`, pq.StringArray(keys), b)
 	return err
 }
 
