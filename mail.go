@@ -18,9 +18,19 @@ const (
 	// MessageConfirmEmail asks a new user to confirm their address; Link
 	// leads to Config.ConfirmEmailPath with the token.
 	MessageConfirmEmail MessageKind = "confirm-email"
-	// MessageLoginCode carries a one-time code for the second step of a
-	// login, or for enabling email codes. It has no Link.
-	MessageLoginCode MessageKind = "login-code"
+	// MessageSecondFactorCode carries a one-time code for the second step
+	// of a login, or for enabling email codes, in Code. It has no Link.
+	MessageSecondFactorCode MessageKind = "login-code"
+	// MessageLoginCode is the former name of MessageSecondFactorCode, kept
+	// with the same value so that existing Mailers keep matching it.
+	//
+	// Deprecated: use MessageSecondFactorCode.
+	MessageLoginCode = MessageSecondFactorCode
+	// MessageLoginLink carries a magic link that logs the user in; Link
+	// leads to the login page with the token.
+	MessageLoginLink MessageKind = "login-link"
+	// MessageSignInCode carries a passwordless sign-in code in Code.
+	MessageSignInCode MessageKind = "sign-in-code"
 	// MessagePasswordReset carries a password-reset link; Link leads to
 	// Config.ResetPasswordPath with the token.
 	MessagePasswordReset MessageKind = "password-reset"
@@ -39,14 +49,26 @@ const (
 )
 
 // Message is an email authkit wants sent. Text is a complete plain-text
-// body; Mailers that render their own templates can use Kind and Link
-// instead. Link carries a secret token: a Mailer must not log it.
+// body; Mailers that render their own templates use Kind and the
+// structured fields (Link, Code, ExpiresIn, UserEmail) instead, so they
+// never parse Text. Link and Code are secrets: a Mailer must not log them.
 type Message struct {
 	To      string
 	Subject string
 	Text    string
 	Kind    MessageKind
 	Link    string
+	// HTML is an HTML body to send as an alternative to Text; empty for
+	// a plain-text message.
+	HTML string
+	// Code is the one-time code of a MessageSecondFactorCode or
+	// MessageSignInCode; empty otherwise.
+	Code string
+	// ExpiresIn is how long Link or Code works; zero when there is none.
+	ExpiresIn time.Duration
+	// UserEmail is the account's address, which differs from To for a
+	// message to a new address being confirmed.
+	UserEmail string
 }
 
 // Mailer sends email. Send must honour ctx and be safe for concurrent use.

@@ -52,3 +52,16 @@ func TestRegister_ConfirmationMailCarriesALinkToTheConfirmPage(t *testing.T) {
 		t.Fatalf("confirmation mail = %+v", msg)
 	}
 }
+
+func TestMessages_CarryTheirLinkAndExpiryAsFields(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.request(func(a *Auth) { a.Register("fields@example.com", testPassword) })
+	msg, ok := e.mail.Last("fields@example.com")
+	if !ok || msg.Link == "" || msg.ExpiresIn != e.kit.cfg.ConfirmationExpiry || msg.UserEmail != "fields@example.com" {
+		t.Fatalf("confirmation mail = %+v", msg)
+	}
+	if MessageLoginCode != MessageSecondFactorCode {
+		t.Fatal("MessageLoginCode no longer matches the second-factor code")
+	}
+}

@@ -162,8 +162,10 @@ func (k *Kit) resetMessage(ctx context.Context, u store.User) (Message, error) {
 		Text: "Someone, hopefully you, asked to reset the password of your account. To choose a new one, open this link:\n\n" +
 			link + "\n\nThe link works once and expires in " + humanDuration(k.cfg.ResetExpiry) +
 			".\nIf you did not ask for this, ignore this message: your password stays as it is.\n",
-		Kind: MessagePasswordReset,
-		Link: link,
+		Kind:      MessagePasswordReset,
+		Link:      link,
+		ExpiresIn: k.cfg.ResetExpiry,
+		UserEmail: email,
 	}, nil
 }
 

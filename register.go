@@ -87,8 +87,10 @@ func (k *Kit) confirmationMessage(ctx context.Context, userID, epoch int64, emai
 		Text: "Please confirm your email address by opening this link:\n\n" + link +
 			"\n\nThe link works once and expires in " + humanDuration(k.cfg.ConfirmationExpiry) +
 			".\nIf you did not create an account, ignore this message.\n",
-		Kind: MessageConfirmEmail,
-		Link: link,
+		Kind:      MessageConfirmEmail,
+		Link:      link,
+		ExpiresIn: k.cfg.ConfirmationExpiry,
+		UserEmail: email,
 	}, nil
 }
 

@@ -213,11 +213,12 @@ func (k *Kit) deliverCode(ctx context.Context, method twofactor.Method, contact,
 		". If you did not ask for it, change your password."
 	if method == twofactor.SMS {
 		if err := k.cfg.SMS.SendSMS(ctx, contact, text); err != nil {
-			return k.senderFailed(ctx, ErrSMSNotSent, "SMS", string(MessageLoginCode), err)
+			return k.senderFailed(ctx, ErrSMSNotSent, "SMS", string(MessageSecondFactorCode), err)
 		}
 		return nil
 	}
-	return k.sendMail(ctx, Message{To: contact, Subject: "Your code to " + purpose, Text: text + "\n", Kind: MessageLoginCode})
+	return k.sendMail(ctx, Message{To: contact, Subject: "Your code to " + purpose, Text: text + "\n",
+		Kind: MessageSecondFactorCode, Code: code, ExpiresIn: codeLifetime, UserEmail: contact})
 }
 
 // enabledFactor returns the user's verified factor of method.
