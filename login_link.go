@@ -75,8 +75,10 @@ func (k *Kit) loginLinkMessage(ctx context.Context, u store.User, next string) (
 		Text: "Someone, hopefully you, asked to log in to your account. To log in, open this link:\n\n" +
 			link + "\n\nThe link works once and expires in " + humanDuration(LoginLinkExpiry) +
 			".\nIf you did not ask for this, ignore this message.\n",
-		Kind: MessageLoginLink,
-		Link: link,
+		Kind:      MessageLoginLink,
+		Link:      link,
+		ExpiresIn: LoginLinkExpiry,
+		UserEmail: u.Email,
 	}, nil
 }
 

@@ -26,11 +26,6 @@ const (
 	//
 	// Deprecated: use MessageSecondFactorCode.
 	MessageLoginCode = MessageSecondFactorCode
-	// MessageLoginLink carries a magic link that logs the user in; Link
-	// leads to the login page with the token.
-	MessageLoginLink MessageKind = "login-link"
-	// MessageSignInCode carries a passwordless sign-in code in Code.
-	MessageSignInCode MessageKind = "sign-in-code"
 	// MessagePasswordReset carries a password-reset link; Link leads to
 	// Config.ResetPasswordPath with the token.
 	MessagePasswordReset MessageKind = "password-reset"
@@ -58,11 +53,8 @@ type Message struct {
 	Text    string
 	Kind    MessageKind
 	Link    string
-	// HTML is an HTML body to send as an alternative to Text; empty for
-	// a plain-text message.
-	HTML string
-	// Code is the one-time code of a MessageSecondFactorCode or
-	// MessageSignInCode; empty otherwise.
+	// Code is the one-time code of a MessageSecondFactorCode; empty
+	// otherwise.
 	Code string
 	// ExpiresIn is how long Link or Code works; zero when there is none.
 	ExpiresIn time.Duration
