@@ -122,8 +122,9 @@ type Config struct {
 	Mailer Mailer
 
 	// BaseURL is the public address of the application, used to build the
-	// links in emails, for example "https://example.com". The default is
-	// "http://localhost:8080", which only suits development.
+	// links in emails, for example "https://example.com". It is required
+	// unless Development is set, in which case it defaults to
+	// "http://localhost:8080".
 	BaseURL string
 
 	// ConfirmEmailPath is the path, under BaseURL, of the page that calls
@@ -224,10 +225,20 @@ type Config struct {
 	// turns away for lacking the role. The default answers 403 Forbidden.
 	ForbiddenHandler http.Handler
 
+	// Development is the one switch for running on http://localhost: it
+	// drops the Secure flag and the "__Host-" prefix from authkit's cookies
+	// (as AllowInsecureCookies does) and lets BaseURL default to
+	// http://localhost:8080. Without it New refuses an empty BaseURL, so a
+	// production deployment cannot build confirmation and reset links to
+	// localhost by accident. Never set it in production. The default is
+	// false.
+	Development bool
+
 	// AllowInsecureCookies drops the Secure flag and the "__Host-" prefix
 	// from authkit's cookies so that a browser sends them over plain
-	// http://localhost during development. Never set it in production:
-	// the session cookie would travel in clear. The default is false.
+	// http. It is kept for existing code; set Development instead for
+	// http://localhost. Never set it in production: the session cookie
+	// would travel in clear. The default is false.
 	AllowInsecureCookies bool
 
 	// Logger receives authkit's audit events and errors. No password,
@@ -366,8 +377,11 @@ func setDefaults(cfg *Config) {
 	if cfg.SessionCookieName == "" {
 		cfg.SessionCookieName = "authkit_session"
 	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = "http://localhost:8080"
+	if cfg.Development {
+		cfg.AllowInsecureCookies = true
+		if cfg.BaseURL == "" {
+			cfg.BaseURL = "http://localhost:8080"
+		}
 	}
 	if cfg.LoginLinkPath == "" {
 		cfg.LoginLinkPath = "/login/link"
@@ -419,6 +433,9 @@ func validate(cfg *Config) error {
 	}
 	if cfg.Mailer == nil && !cfg.DisableEmailVerification {
 		return configError("Config.Mailer is required unless DisableEmailVerification is set")
+	}
+	if cfg.BaseURL == "" {
+		return configError("BaseURL is required: set it to the application's public address (https://app.example.com), or set Development for http://localhost")
 	}
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {

@@ -9,7 +9,7 @@
 // sqlschema/postgres.sql, or [sqlschema.Apply] from Go); make a [Kit] with
 // [New]; wrap your handler with [Kit.Middleware]:
 //
-//	kit, err := authkit.New(authkit.Config{DB: db, Mailer: mailer})
+//	kit, err := authkit.New(authkit.Config{DB: db, Mailer: mailer, BaseURL: "https://app.example.com"})
 //	if err != nil {
 //		log.Fatal(err)
 //	}

@@ -96,10 +96,11 @@ func newEnvOn(t testing.TB, db *sqlx.DB, opts ...func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, db: db, mail: NewDevMailer(nil), clock: newTestClock(), logs: &syncBuffer{}}
 	cfg := Config{
-		DB:     db,
-		Mailer: e.mail,
-		Now:    e.clock.Now,
-		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		DB:      db,
+		Mailer:  e.mail,
+		BaseURL: "http://localhost:8080",
+		Now:     e.clock.Now,
+		Logger:  slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -52,7 +52,7 @@ func TestUpgrade_FromTheUnversionedSchemaKeepsEveryRowAndEveryLogin(t *testing.T
 
 	tables := []string{"users", "sessions", "user_sessions", "remembers", "second_factors", "backup_codes", "audit", "throttles"}
 	before := rowCounts(t, db, tables)
-	if _, err := New(Config{DB: db, Mailer: NewDevMailer(nil)}); !errors.Is(err, ErrSchemaOutdated) {
+	if _, err := New(Config{DB: db, Mailer: NewDevMailer(nil), BaseURL: "http://localhost:8080"}); !errors.Is(err, ErrSchemaOutdated) {
 		t.Fatalf("New on the old schema = %v, want ErrSchemaOutdated", err)
 	}
 	if err := sqlschema.Apply(context.Background(), db, sqlschema.DefaultPrefix); err != nil {

@@ -94,7 +94,7 @@ func TestProviderTokens_DieWithARevocationOfTheUsersSessions(t *testing.T) { // 
 func TestKeepTokens_NeedsAnEncryptionKeyAndIsOffByDefault(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, func(o *oauth.Options) { o.KeepTokens = false })
-	kit, err := authkit.New(authkit.Config{DB: w.db, Mailer: w.mail})
+	kit, err := authkit.New(authkit.Config{DB: w.db, Mailer: w.mail, BaseURL: "https://app.example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,6 +80,7 @@ func newEnv(t testing.TB, opts ...option) *env {
 	e := &env{t: t, db: db, probe: probe, clock: &clock{now: time.Now()}, mail: &authkittest.Mailer{}}
 	kc := authkit.Config{
 		DB: db, Mailer: e.mail, Now: e.clock.Now, Logger: slog.New(slog.DiscardHandler),
+		BaseURL:      "http://localhost:8080",
 		QueryTimeout: time.Minute, // the race tests hold statements
 	}
 	pc := passkey.Config{RPID: rpID, RPDisplayName: "authkit tests", Origins: []string{testOrigin}}

@@ -31,7 +31,7 @@ func TestNew_RefusesConfigsOutsideTheSafeRange(t *testing.T) { // SEC-J1
 	if _, err := New(nil, Config{}); !errors.Is(err, authkit.ErrInvalidConfig) {
 		t.Errorf("New without a Kit: %v", err)
 	}
-	noKey, err := authkit.New(authkit.Config{DB: e.db, Mailer: e.mail, Logger: slog.New(slog.DiscardHandler)})
+	noKey, err := authkit.New(authkit.Config{DB: e.db, Mailer: e.mail, BaseURL: "https://auth.example.com", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

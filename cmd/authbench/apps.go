@@ -82,7 +82,7 @@ func startApps(ctx context.Context, cfg appsConfig, logOut io.Writer) (_ *apps, 
 		DB:     a.kitDB,
 		Mailer: authkit.NewDevMailer(nil), // no mail is sent: the users are created confirmed
 		// The apps are served over plain HTTP on the loopback interface.
-		AllowInsecureCookies: true,
+		Development: true,
 		// The load generator is the kit's reverse proxy, so that the
 		// flood can come from many client IPs.
 		TrustedProxies:  []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")},
