@@ -39,6 +39,8 @@ type Kit struct {
 	cleanupDone chan struct{}
 	mailWG      sync.WaitGroup // mail being sent, and throttle tokens given back, in the background
 	closeOnce   sync.Once
+
+	droppedCookieWarning sync.Once // see warnDroppedCookie
 }
 
 // passwordHasher is what authkit needs from internal/passhash; tests wrap

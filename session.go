@@ -234,6 +234,7 @@ func (a *Auth) startSession(u store.User, how sessionStart) (rotated bool, err e
 	a.user = store.SessionUser{SessionID: n.ID, Email: u.Email, Verified: u.Verified, Status: u.Status, Roles: u.Roles, Epoch: u.Epoch}
 	a.state, a.pending = &st, nil
 	a.saveState()
+	a.warnDroppedCookie()
 	return rotated, nil
 }
 

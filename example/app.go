@@ -28,7 +28,7 @@ func newApp(ctx context.Context, cfg authkit.Config, outbox *devOutbox, provider
 	// where a browser would not send Secure cookies back. Anywhere else
 	// (-dev=false, or DATABASE_URL set) it is served over https behind a
 	// proxy, and its cookies are Secure and "__Host-" prefixed.
-	cfg.AllowInsecureCookies = outbox != nil
+	cfg.Development = outbox != nil
 	h := &handlers{pages: parsePages(), outbox: outbox, smsAvailable: cfg.SMS != nil}
 	// Logged-in users without the admin role see the app's own 403 page.
 	cfg.ForbiddenHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
