@@ -198,6 +198,9 @@ func TestLogin_FromANewDeviceMailsTheUserButNotFromAKnownOne(t *testing.T) {
 	if !strings.Contains(msg.Text, "127.0.0.1") || strings.Contains(msg.Text, testPassword) {
 		t.Fatalf("mail: %q", msg.Text)
 	}
+	if msg.IP != "127.0.0.1" || msg.Device == "" || msg.UserEmail != "watched@example.com" {
+		t.Fatalf("the mail's fields: IP %q, Device %q, UserEmail %q", msg.IP, msg.Device, msg.UserEmail)
+	}
 	quiet := newEnv(t, func(c *Config) { c.DisableNewDeviceMail = true })
 	quiet.user("quiet@example.com")
 	quiet.browser().login("quiet@example.com", testPassword)

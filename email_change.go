@@ -49,7 +49,7 @@ func (a *Auth) ChangeEmail(newEmail string) error {
 		a.audit(auditEvent{event: eventEmailChange, outcome: outcomeThrottled, userID: st.UserID})
 		return err
 	}
-	userID, epoch, info := st.UserID, a.user.Epoch, a.info()
+	userID, epoch, info, current := st.UserID, a.user.Epoch, a.info(), a.user.Email
 	k.sendMailLater(a.ctx(), func(ctx context.Context) (Message, bool) {
 		owner, err := k.userByEmail(ctx, newEmail)
 		switch {
@@ -62,7 +62,8 @@ func (a *Auth) ChangeEmail(newEmail string) error {
 				Subject: "Someone tried to use your email address",
 				Text: "Someone asked to make this address the address of another account. " +
 					"Nothing changed: it stays the address of your account. If it was you, log in to the account you meant instead.\n",
-				Kind: MessageNotice,
+				Kind:      MessageEmailTaken,
+				UserEmail: owner.Email,
 			}, true
 		case !errors.Is(err, store.ErrNotFound):
 			k.log.ErrorContext(ctx, "authkit: preparing mail failed", "event", eventEmailChange, "error", err)
@@ -82,11 +83,13 @@ func (a *Auth) ChangeEmail(newEmail string) error {
 			Text: "To make this the address of your account, open this link:\n\n" + link +
 				"\n\nThe link works once and expires in " + humanDuration(k.cfg.ConfirmationExpiry) +
 				".\nIf you did not ask for this, ignore this message.\n",
-			Kind: MessageChangeEmail,
-			Link: link,
+			Kind:      MessageChangeEmail,
+			Link:      link,
+			ExpiresIn: k.cfg.ConfirmationExpiry,
+			UserEmail: current,
 		}, true
 	})
-	k.notify(a.ctx(), a.user.Email, "A change of your email address was requested",
+	k.notify(a.ctx(), MessageEmailChangeRequested, a.user.Email, "A change of your email address was requested",
 		"Someone asked to change the address of your account to "+twofactor.MaskEmail(newEmail)+
 			". It changes only when the new address confirms. If this was not you, change your password now.\n")
 	return nil
@@ -107,7 +110,7 @@ func (a *Auth) finishEmailChange(u store.User, newEmail string) error {
 		a.user.Email = newEmail
 	}
 	a.audit(auditEvent{event: eventEmailChange, outcome: outcomeOK, userID: u.ID})
-	k.notify(a.ctx(), u.Email, "Your email address was changed",
+	k.notify(a.ctx(), MessageEmailChanged, u.Email, "Your email address was changed",
 		"The address of your account is now "+twofactor.MaskEmail(newEmail)+
 			". If you did not do this, contact us at once.\n")
 	return nil

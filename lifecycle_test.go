@@ -209,9 +209,9 @@ func TestChangePassword_NeedsTheCurrentPassword(t *testing.T) { // SEC-P5
 		t.Fatal(err)
 	}
 	wantErr(t, e.device().err(func(a *Auth) error { return a.Login("change@example.com", testPassword, false) }), ErrInvalidCredentials)
-	if msg, ok := e.mail.Last("change@example.com"); !ok || msg.Kind != MessageNotice {
+	if msg, ok := e.mail.Last("change@example.com"); !ok || msg.Kind != MessagePasswordChanged {
 		e.kit.mailWG.Wait()
-		if msg, ok = e.mail.Last("change@example.com"); !ok || msg.Kind != MessageNotice {
+		if msg, ok = e.mail.Last("change@example.com"); !ok || msg.Kind != MessagePasswordChanged {
 			t.Fatal("the user was not told about the new password")
 		}
 	}
@@ -263,8 +263,12 @@ func TestChangeEmail_TakesEffectOnlyWhenTheNewAddressConfirms(t *testing.T) { //
 		t.Fatal("the address changed before the new one confirmed")
 	}
 	e.kit.mailWG.Wait()
-	if msg, ok := e.mail.Last("old@example.com"); !ok || msg.Kind != MessageNotice || strings.Contains(msg.Text, "new@example.com") {
+	if msg, ok := e.mail.Last("old@example.com"); !ok || msg.Kind != MessageEmailChangeRequested || strings.Contains(msg.Text, "new@example.com") {
 		t.Fatalf("the old address was not told (or saw the new one unmasked): %+v", msg)
+	}
+	if msg, _ := e.mail.Last("new@example.com"); msg.Kind != MessageChangeEmail || msg.Link == "" ||
+		msg.ExpiresIn != e.kit.cfg.ConfirmationExpiry || msg.UserEmail != "old@example.com" {
+		t.Fatalf("the new address got %+v, want its kind, link, expiry and the account's current address as fields", msg)
 	}
 	tok := e.mailToken("new@example.com")
 	if err := e.device().err(func(a *Auth) error { return a.ConfirmEmail(tok) }); err != nil {
@@ -273,6 +277,10 @@ func TestChangeEmail_TakesEffectOnlyWhenTheNewAddressConfirms(t *testing.T) { //
 	u, _ = e.kit.Admin().User(context.Background(), id)
 	if u.Email != "new@example.com" || !u.Verified {
 		t.Fatalf("after confirming: %+v", u)
+	}
+	e.kit.mailWG.Wait()
+	if msg, _ := e.mail.Last("old@example.com"); msg.Kind != MessageEmailChanged {
+		t.Fatalf("the former address got %+v, want a %s notice", msg, MessageEmailChanged)
 	}
 	if _, body := other.get("/me"); !strings.Contains(body, "new@example.com") {
 		t.Fatalf("another session still shows the old address: %q", body)

@@ -121,7 +121,8 @@ func (a *Auth) mailNewDevice(email string) {
 	text := "Your password was just used to log in from a device that had not used it before:\n\n  " +
 		device + "\n  from " + info.ip + "\n\nIf this was you, there is nothing to do. If not, change your password now and log out everywhere.\n"
 	k.sendMailLater(a.ctx(), func(context.Context) (Message, bool) {
-		return Message{To: email, Subject: "New login to your account", Text: text, Kind: MessageNewDevice}, true
+		return Message{To: email, Subject: "New login to your account", Text: text, Kind: MessageNewDevice,
+			UserEmail: email, Device: device, IP: info.ip}, true
 	})
 }
 

@@ -32,8 +32,27 @@ const (
 	// MessageChangeEmail asks the new address of an account to confirm
 	// the change; Link leads to Config.ConfirmEmailPath with the token.
 	MessageChangeEmail MessageKind = "change-email"
-	// MessageNotice tells the user about a change to their account (a new
-	// password, an email change). It has no Link.
+	// MessagePasswordChanged tells the user their password was changed
+	// (by them, or by a reset). It has no Link.
+	MessagePasswordChanged MessageKind = "password-changed"
+	// MessageEmailChangeRequested tells the current address that a change
+	// to another address was asked for, with the new one masked. It has no
+	// Link.
+	MessageEmailChangeRequested MessageKind = "email-change-requested"
+	// MessageEmailChanged tells the former address that the change
+	// happened. It has no Link.
+	MessageEmailChanged MessageKind = "email-changed"
+	// MessageEmailTaken tells the owner of an address that someone tried to
+	// make it the address of another account. It has no Link.
+	MessageEmailTaken MessageKind = "email-taken"
+	// MessageStolenLogin tells the user that an old copy of a remember-me
+	// cookie was used, so that device was logged out. It has no Link.
+	MessageStolenLogin MessageKind = "stolen-login"
+	// MessageNotice was the kind of every notice above before each got its
+	// own; authkit no longer sends it. A Mailer that matched it should
+	// match those kinds.
+	//
+	// Deprecated: use the notice's own kind.
 	MessageNotice MessageKind = "notice"
 	// MessageNewDevice tells the user that their password was used from a
 	// device it had not been used from before. It has no Link.
@@ -61,6 +80,9 @@ type Message struct {
 	// UserEmail is the account's address, which differs from To for a
 	// message to a new address being confirmed.
 	UserEmail string
+	// Device and IP describe the client of a MessageNewDevice: its user
+	// agent and address. Empty for other kinds.
+	Device, IP string
 }
 
 // Mailer sends email. Send must honour ctx and be safe for concurrent use.

@@ -247,7 +247,7 @@ func (a *Auth) ResetPassword(tok, newPassword string) error {
 		}
 	}
 	a.audit(auditEvent{event: eventPasswordReset, outcome: outcomeOK, userID: u.ID, detail: "password changed"})
-	k.notify(a.ctx(), u.Email, "Your password was changed",
+	k.notify(a.ctx(), MessagePasswordChanged, u.Email, "Your password was changed",
 		"The password of your account was just reset. If you did not do this, reset it again at once and check your two-step login settings.\n")
 	return nil
 }
@@ -285,18 +285,18 @@ func (a *Auth) ChangePassword(current, newPassword string) error {
 	a.saveState()
 	a.clearRememberCookie()
 	a.audit(auditEvent{event: eventPasswordChange, outcome: outcomeOK, userID: st.UserID})
-	k.notify(a.ctx(), a.user.Email, "Your password was changed",
+	k.notify(a.ctx(), MessagePasswordChanged, a.user.Email, "Your password was changed",
 		"The password of your account was just changed, and every other device was logged out. If you did not do this, reset your password at once.\n")
 	return nil
 }
 
 // notify mails the user a notice in the background; a failure is logged.
-func (k *Kit) notify(ctx context.Context, to, subject, text string) {
+func (k *Kit) notify(ctx context.Context, kind MessageKind, to, subject, text string) {
 	if k.cfg.Mailer == nil {
 		return
 	}
 	k.sendMailLater(ctx, func(context.Context) (Message, bool) {
-		return Message{To: to, Subject: subject, Text: text, Kind: MessageNotice}, true
+		return Message{To: to, Subject: subject, Text: text, Kind: kind, UserEmail: to}, true
 	})
 }
 

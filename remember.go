@@ -104,7 +104,7 @@ func (a *Auth) rememberTheft(selector string, u store.User) error {
 	a.clearRememberCookie()
 	a.audit(auditEvent{event: eventRememberTheft, outcome: outcomeFailed, userID: u.ID, detail: "remember-me token mismatch"})
 	if err == nil { // the first request to see the mismatch tells the user
-		k.notify(a.ctx(), u.Email, "A copy of your login was used",
+		k.notify(a.ctx(), MessageStolenLogin, u.Email, "A copy of your login was used",
 			"Someone used an old copy of the cookie that keeps you logged in on one of your devices, so we logged that device out. "+
 				"If you did not just restore a backup or copy a browser profile, change your password and review your devices.\n")
 	}

@@ -147,6 +147,10 @@ func TestRemember_AWrongValidatorKillsTheToken(t *testing.T) { // SEC-R3
 	if e.withCookie(real).userID() != 0 {
 		t.Fatal("the token still works after a wrong validator was seen")
 	}
+	e.kit.mailWG.Wait()
+	if msg, _ := e.mail.Last("theft@example.com"); msg.Kind != MessageStolenLogin || msg.UserEmail != "theft@example.com" {
+		t.Fatalf("the owner got %+v, want a %s notice", msg, MessageStolenLogin)
+	}
 }
 
 func TestRemember_AnOldValidatorAfterTheGraceWindowIsTreatedAsStolen(t *testing.T) { // SEC-R3

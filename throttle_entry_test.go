@@ -95,7 +95,7 @@ func TestChangeEmail_AnswersTheSameForATakenAddressAndMailsItsOwnerInstead(t *te
 		t.Fatalf("the old address was told differently:\n%q\n%q", noticeTaken.Text, noticeFree.Text)
 	}
 	toOwner, ok := e.mail.Last("victim@example.com")
-	if !ok || toOwner.Kind != MessageNotice || toOwner.Link != "" || strings.Contains(toOwner.Text, "prober") {
+	if !ok || toOwner.Kind != MessageEmailTaken || toOwner.Link != "" || strings.Contains(toOwner.Text, "prober") {
 		t.Fatalf("the owner of the taken address got %+v, want a notice without a link or the prober's address", toOwner)
 	}
 	var tokens int

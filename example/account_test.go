@@ -37,7 +37,7 @@ func TestAccount_ChangesTheEmailAddressOnceTheNewOneConfirms(t *testing.T) {
 	if r.status != http.StatusSeeOther || r.location != "/account?done=email-link-sent" {
 		t.Fatalf("change to a taken address: got %d to %q; page:\n%s", r.status, r.location, r.body)
 	}
-	if msg := app.awaitMail(t, "taken@example.com", authkit.MessageNotice); msg.Link != "" {
+	if msg := app.awaitMail(t, "taken@example.com", authkit.MessageEmailTaken); msg.Link != "" {
 		t.Fatalf("the owner of the taken address got a link: %+v", msg)
 	}
 	r = b.post("/account/email", url.Values{"email": {newEmail}})
