@@ -241,6 +241,23 @@ type Config struct {
 	// would travel in clear. The default is false.
 	AllowInsecureCookies bool
 
+	// Templates change how messages read, one kind at a time (see
+	// [MessageTemplate]); kinds not in it keep authkit's words, with HTML
+	// from a plain default layout. New refuses a template that does not
+	// parse or names a field Message lacks. The default, nil, changes
+	// nothing.
+	Templates map[MessageKind]MessageTemplate
+
+	// LocalizedTemplates are Templates per locale, chosen by Locale; a
+	// kind a locale lacks falls back to Templates. The default is none.
+	LocalizedTemplates map[string]map[MessageKind]MessageTemplate
+
+	// Locale picks the locale of a message's user, by address (a lookup
+	// in the app's own user settings, say), for LocalizedTemplates. It
+	// must be fast and safe for concurrent use. The default, nil, uses
+	// Templates for everyone.
+	Locale func(ctx context.Context, userEmail string) string
+
 	// Logger receives authkit's audit events and errors. No password,
 	// code or token is ever logged. The default is slog.Default().
 	Logger *slog.Logger
@@ -272,6 +289,10 @@ func New(cfg Config) (*Kit, error) {
 	if err := validate(&cfg); err != nil {
 		return nil, err
 	}
+	templates, err := parseMessageTemplates(&cfg)
+	if err != nil {
+		return nil, err
+	}
 	hasher, err := passhash.New(passhash.DefaultParams, cfg.MaxConcurrentHashes)
 	if err != nil {
 		return nil, configError("%v", err)
@@ -281,8 +302,9 @@ func New(cfg Config) (*Kit, error) {
 		store: store.New(cfg.DB, cfg.TablePrefix, store.Options{
 			Timeout: cfg.QueryTimeout, RequireVerified: !cfg.DisableEmailVerification,
 		}),
-		hasher: hasher,
-		log:    cfg.Logger,
+		hasher:    hasher,
+		templates: templates,
+		log:       cfg.Logger,
 		// PostgreSQL keeps microseconds; times compared with stored ones
 		// must not carry more.
 		now: func() time.Time { return cfg.Now().Truncate(time.Microsecond) },

@@ -21,8 +21,10 @@ type Kit struct {
 	sessions *scs.SessionManager
 	ownStore bool // sessions live in authkit's own store (see Config.Sessions)
 	hasher   passwordHasher
-	log      *slog.Logger
-	now      func() time.Time
+	// templates are Config.Templates, parsed; sendMail applies them.
+	templates *messageTemplates
+	log       *slog.Logger
+	now       func() time.Time
 	// passkeyCount counts a user's passkeys, once package passkey is in
 	// use (see core_passkey.go).
 	passkeyCount func(ctx context.Context, userID int64) (int, error)

@@ -80,6 +80,10 @@ type Message struct {
 	// UserEmail is the account's address, which differs from To for a
 	// message to a new address being confirmed.
 	UserEmail string
+	// HTML is the message as HTML, from Config.Templates or authkit's
+	// default layout around Text; SMTPMailer sends it as an alternative
+	// to Text. Mailers that render their own templates may ignore it.
+	HTML string
 	// Device and IP describe the client of a MessageNewDevice: its user
 	// agent and address. Empty for other kinds.
 	Device, IP string
@@ -189,9 +193,10 @@ func NewSMTPMailer(cfg SMTPConfig) (*SMTPMailer, error) {
 	return &SMTPMailer{sender: s}, nil
 }
 
-// Send delivers msg as a plain-text email.
+// Send delivers msg: as multipart/alternative when it has an HTML body,
+// as plain text otherwise.
 func (m *SMTPMailer) Send(ctx context.Context, msg Message) error {
-	return m.sender.Send(ctx, msg.To, msg.Subject, msg.Text)
+	return m.sender.SendWithHTML(ctx, msg.To, msg.Subject, msg.Text, msg.HTML)
 }
 
 // sendMail sends msg now and wraps a failure in ErrMailNotSent.
@@ -199,6 +204,7 @@ func (k *Kit) sendMail(ctx context.Context, msg Message) error {
 	if k.cfg.Mailer == nil {
 		return ErrNoMailer
 	}
+	msg = k.renderMessage(ctx, msg)
 	if err := k.cfg.Mailer.Send(ctx, msg); err != nil {
 		return k.senderFailed(ctx, ErrMailNotSent, "mail", string(msg.Kind), err)
 	}

@@ -47,6 +47,14 @@ func New(cfg Config) (*Sender, error) {
 //
 // Every error begins with "smtpmail: " and never contains Config.Password.
 func (s *Sender) Send(ctx context.Context, to, subject, textBody string) error {
+	return s.SendWithHTML(ctx, to, subject, textBody, "")
+}
+
+// SendWithHTML is Send with an HTML body too: the mail is
+// multipart/alternative, the text part first, so that clients which show
+// HTML show htmlBody and the others textBody. An empty htmlBody sends
+// plain text only, as Send does.
+func (s *Sender) SendWithHTML(ctx context.Context, to, subject, textBody, htmlBody string) error {
 	rcpt, reason := parseAddress(to)
 	if reason != "" {
 		return &InvalidAddressError{Address: to, Reason: reason}
@@ -54,7 +62,7 @@ func (s *Sender) Send(ctx context.Context, to, subject, textBody string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("smtpmail: not sent: %w", err)
 	}
-	msg := s.message(rcpt, subject, textBody)
+	msg := s.message(rcpt, subject, textBody, htmlBody)
 
 	var stopWatching func() bool
 	dial := func(dialCtx context.Context, _, _ string) (net.Conn, error) {
@@ -123,7 +131,7 @@ func (s *Sender) clientOptions(dial gomail.DialContextFunc) []gomail.Option {
 	return opts
 }
 
-func (s *Sender) message(to *mail.Address, subject, textBody string) *gomail.Msg {
+func (s *Sender) message(to *mail.Address, subject, textBody, htmlBody string) *gomail.Msg {
 	// The default User-Agent would tell every recipient which library and
 	// version sent the mail, which helps nobody but an attacker.
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
@@ -140,6 +148,9 @@ func (s *Sender) message(to *mail.Address, subject, textBody string) *gomail.Msg
 		msg.SetMessageID()
 	}
 	msg.SetBodyString(gomail.TypeTextPlain, textBody)
+	if htmlBody != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, htmlBody)
+	}
 	return msg
 }
 
