@@ -201,6 +201,14 @@ type Config struct {
 	// 90 days.
 	AuditRetention time.Duration
 
+	// AnonymousRetention is how long an anonymous user (see
+	// [Auth.LoginAnonymous]) who is not seen again is kept before the
+	// Kit's background cleanup deletes it with everything it owns, so that
+	// abandoned guests do not pile up (SEC-A1). A user counts as seen at
+	// each login; an upgraded user is never purged. The default is 30
+	// days; a negative value turns the purge off.
+	AnonymousRetention time.Duration
+
 	// ResetExpiry is how long a password-reset link stays valid. The
 	// default is 1 hour.
 	ResetExpiry time.Duration
@@ -385,6 +393,7 @@ func setDefaults(cfg *Config) {
 	def(&cfg.TwoFactorTimeout, 5*time.Minute)
 	def(&cfg.ReauthenticationWindow, 10*time.Minute)
 	def(&cfg.AuditRetention, 90*24*time.Hour)
+	def(&cfg.AnonymousRetention, 30*24*time.Hour)
 	def(&cfg.ResetExpiry, time.Hour)
 	if cfg.ClientIPHeader == "" {
 		cfg.ClientIPHeader = "X-Forwarded-For"

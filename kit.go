@@ -129,12 +129,27 @@ func (k *Kit) startCleanup(interval time.Duration) {
 			case <-k.stopCleanup:
 				return
 			case <-tick.C:
-				now := k.now()
-				err := k.store.WithTimeout(time.Minute).DeleteExpired(context.Background(), now, now.Add(-k.cfg.AuditRetention))
-				if err != nil {
-					k.log.Warn("authkit: deleting expired rows failed", "error", err)
-				}
+				k.cleanup(context.Background())
 			}
 		}
 	}()
+}
+
+// cleanup is one round of the background cleanup: expired rows, then the
+// anonymous users older than Config.AnonymousRetention (SEC-A1). Failures
+// are logged; the next round tries again.
+func (k *Kit) cleanup(ctx context.Context) {
+	now := k.now()
+	err := k.store.WithTimeout(time.Minute).DeleteExpired(ctx, now, now.Add(-k.cfg.AuditRetention))
+	if err != nil {
+		k.log.Warn("authkit: deleting expired rows failed", "error", err)
+	}
+	if k.cfg.AnonymousRetention < 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if n, err := k.Admin().PurgeAnonymous(ctx, k.cfg.AnonymousRetention); err != nil {
+		k.log.Warn("authkit: purging anonymous users failed", "error", err, "purged", n)
+	}
 }

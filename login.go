@@ -239,9 +239,13 @@ func (a *Auth) checkPassword(userID int64, password string) error {
 // that sensitive operations stop answering [ErrReauthenticationRequired].
 // It renews the session token (SEC-S2). A session restored from a
 // remember-me cookie needs this before any sensitive change (SEC-S7).
+// An anonymous user has no password and gets [ErrAnonymous] (SEC-A1).
 func (a *Auth) Reauthenticate(password string) error {
 	st, err := a.requireLogin()
 	if err != nil {
+		return err
+	}
+	if err := a.refuseAnonymous(); err != nil {
 		return err
 	}
 	if err := a.checkPassword(st.UserID, password); err != nil {

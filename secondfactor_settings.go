@@ -22,10 +22,14 @@ type TOTPEnrollment struct {
 }
 
 // requireFresh returns the logged-in user's state if the password was
-// entered in this session within Config.ReauthenticationWindow.
+// entered in this session within Config.ReauthenticationWindow. An
+// anonymous user, who has no password to enter, gets ErrAnonymous (SEC-A1).
 func (tf *TwoFactor) requireFresh() (*sessionState, error) {
 	st, err := tf.a.requireLogin()
 	if err != nil {
+		return nil, err
+	}
+	if err := tf.a.refuseAnonymous(); err != nil {
 		return nil, err
 	}
 	if !tf.a.IsFresh() {

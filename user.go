@@ -45,7 +45,11 @@ type User struct {
 	// Roles is never nil: a user without roles has an empty list.
 	Roles []string
 	// Resettable is whether ForgotPassword may reset the password.
-	Resettable  bool
+	Resettable bool
+	// Anonymous is whether the user is a guest made by
+	// [Auth.LoginAnonymous], with no address and no password, who keeps
+	// its id when it registers; false for every other user.
+	Anonymous   bool
 	CreatedAt   time.Time
 	LastLoginAt time.Time // zero if the user never logged in
 
@@ -65,7 +69,7 @@ func publicUser(p store.Profile) User {
 	return User{
 		ID: p.ID, Email: p.Email, Name: p.Name, Metadata: json.RawMessage(p.Metadata),
 		EmailVerified: p.Verified, TwoFactorEnabled: p.TwoFactor, Status: Status(p.Status),
-		Roles: roles, Resettable: p.Resettable,
+		Roles: roles, Resettable: p.Resettable, Anonymous: p.Anonymous,
 		CreatedAt: p.RegisteredAt, LastLoginAt: p.LastLoginAt.Time,
 		Verified: p.Verified, RegisteredAt: p.RegisteredAt,
 	}

@@ -61,6 +61,7 @@ func newApp(ctx context.Context, cfg authkit.Config, outbox *devOutbox, provider
 	mux.HandleFunc("POST /confirm-email/resend", h.resendConfirmation)
 	mux.HandleFunc("GET /login", h.loginForm)
 	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("POST /login/anonymous", h.loginAnonymous)
 	mux.HandleFunc("GET /login/second-factor", h.secondFactorForm)
 	mux.HandleFunc("POST /login/second-factor", h.verifySecondFactor)
 	mux.HandleFunc("POST /login/second-factor/send", h.sendLoginCode)

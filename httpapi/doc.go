@@ -22,6 +22,7 @@
 //	                                     → 200 {user} | 202 {"second_factor":{"methods":[…]}}
 //	POST   login/link                    {email, next?}            → 204
 //	POST   login/link/verify             {token}                   → 200 {user} | 202 {"second_factor":…}
+//	POST   login/anonymous                                         → 200 {user}  (a guest; register upgrades it)
 //	POST   login/second-factor/send      {method}                  → 204
 //	POST   login/second-factor           {method, code}            → 200 {user}
 //	POST   logout · logout/everywhere · logout/others              → 204
@@ -57,7 +58,7 @@
 // Options.Tokens is set.
 //
 // A user is {"id","email","name","metadata","email_verified",
-// "two_factor_enabled","roles","created_at"}; roles is never null and
+// "two_factor_enabled","roles","created_at","anonymous"}; roles is never null and
 // times are RFC 3339 in UTC. Methods are "totp", "email", "sms" and
 // "backup". Codes are never part of a response.
 //

@@ -154,7 +154,7 @@ func TestOpenAPI_TheDocumentIsValidOpenAPI31(t *testing.T) {
 func TestOpenAPI_ValidationRefusesResponsesThatDriftFromTheDocument(t *testing.T) {
 	t.Parallel()
 	json := "application/json"
-	good := `{"user":{"id":1,"email":"a@x.io","name":"","metadata":{},"email_verified":true,"two_factor_enabled":false,"roles":[],"created_at":"2026-01-02T03:04:05Z"}}`
+	good := `{"user":{"id":1,"email":"a@x.io","name":"","metadata":{},"email_verified":true,"two_factor_enabled":false,"roles":[],"created_at":"2026-01-02T03:04:05Z","anonymous":false}}`
 	h := func(ct string) http.Header { return http.Header{"Content-Type": {ct}, "Cache-Control": {"no-store"}} }
 	if err := checkResponse(t, fakeRequest("POST", "login"), 200, h(json), []byte(good)); err != nil {
 		t.Fatalf("a good response was refused: %v", err)

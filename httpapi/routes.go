@@ -33,6 +33,7 @@ func (a *api) table() []route {
 		a.signupRoutes(),
 		a.loginRoutes(),
 		a.passwordlessRoutes(),
+		a.anonymousRoutes(),
 		a.accountRoutes(),
 		a.twoFactorRoutes(),
 		a.deviceRoutes(),

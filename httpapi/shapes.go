@@ -25,6 +25,7 @@ type userJSON struct {
 	TwoFactorEnabled bool            `json:"two_factor_enabled"`
 	Roles            []string        `json:"roles"`
 	CreatedAt        time.Time       `json:"created_at"`
+	Anonymous        bool            `json:"anonymous"`
 }
 
 func userOf(u authkit.User) userResponse {
@@ -35,7 +36,7 @@ func userOf(u authkit.User) userResponse {
 	return userResponse{userJSON{
 		ID: u.ID, Email: u.Email, Name: u.Name, Metadata: u.Metadata,
 		EmailVerified: u.EmailVerified, TwoFactorEnabled: u.TwoFactorEnabled,
-		Roles: roles, CreatedAt: u.CreatedAt.UTC(),
+		Roles: roles, CreatedAt: u.CreatedAt.UTC(), Anonymous: u.Anonymous,
 	}}
 }
 
